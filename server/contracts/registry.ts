@@ -1,0 +1,143 @@
+import { z } from "zod";
+import { parseFlinkDuration } from "./duration";
+import { Name, Typename } from "./common";
+
+export const Application = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  paused: z.boolean(),
+  pausedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  endpointCount: z.number().int(),
+  ingressCount: z.number().int(),
+  egressCount: z.number().int(),
+});
+export type Application = z.infer<typeof Application>;
+
+export const CreateApplication = z.object({
+  name: Name,
+  description: z.string().max(2000).optional(),
+});
+export const UpdateApplication = z.object({ description: z.string().max(2000) });
+export const AppParams = z.object({ app: z.string().min(1) });
+export const EndpointParams = AppParams.extend({ endpointId: z.string().min(1) });
+
+/** `ns/name` binds one type, `ns/*` a whole namespace; a `*` anywhere else is rejected (protocol §4.2). */
+export const FUNCTIONS_PATTERN_RE = /^[^/\s*]+\/([^/\s*]+|\*)$/;
+export const FunctionsPattern = z.string().regex(FUNCTIONS_PATTERN_RE, {
+  message: "must be `namespace/name` or `namespace/*`; `*` may only stand alone as the name",
+});
+
+export const Duration = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  const r = parseFlinkDuration(v);
+  if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
+  else if (r.ms <= 0) ctx.addIssue({ code: "custom", message: "must be greater than 0" });
+});
+
+export const ASYNC_TRANSPORT = "io.statefun.transports.v1/async";
+export const OKHTTP_TRANSPORT = "io.statefun.transports.v1/okhttp";
+export const ENDPOINT_V2 = "io.statefun.endpoints.v2/http";
+export const ENDPOINT_V1 = "io.statefun.endpoints.v1/http";
+
+export const Transport = z
+  .object({
+    type: z.enum([ASYNC_TRANSPORT, OKHTTP_TRANSPORT]).optional(),
+    call: Duration.optional(),
+    connect: Duration.optional(),
+    read: Duration.optional(),
+    write: Duration.optional(),
+    timeouts: z
+      .object({ call: Duration.optional(), connect: Duration.optional(), read: Duration.optional(), write: Duration.optional() })
+      .optional(),
+  })
+  .catchall(z.unknown());
+
+/** The body of POST/PUT …/endpoints: the `spec` of an `io.statefun.endpoints.v2/http` component. */
+export const EndpointInput = z.object({
+  functions: FunctionsPattern,
+  urlPathTemplate: z.string().min(1, { message: "must not be empty" }),
+  maxNumBatchRequests: z.number().int().optional(),
+  transport: Transport.optional(),
+});
+export type EndpointInput = z.infer<typeof EndpointInput>;
+
+export const Endpoint = z.object({
+  id: z.string(),
+  application: z.string(),
+  kind: z.string(),
+  functions: z.string(),
+  urlPathTemplate: z.string(),
+  maxNumBatchRequests: z.number().int(),
+  transport: z.object({
+    type: z.string(),
+    call: z.string(),
+    connect: z.string(),
+    read: z.string().optional(),
+    write: z.string().optional(),
+  }),
+  timeoutsMillis: z.object({
+    call: z.number().int(),
+    connect: z.number().int(),
+    read: z.number().int().optional(),
+    write: z.number().int().optional(),
+  }),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Endpoint = z.infer<typeof Endpoint>;
+
+export const Ingress = z.object({ id: z.string(), kind: z.string(), spec: z.record(z.string(), z.unknown()) });
+export const Egress = z.object({ id: z.string(), kind: z.string(), spec: z.record(z.string(), z.unknown()) });
+
+export const ModuleQuery = z.object({
+  dryRun: z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((v) => v === "true" || v === "1"),
+});
+
+const Change = <T extends z.ZodTypeAny>(t: T) =>
+  z.object({ added: z.array(t), removed: z.array(t), changed: z.array(z.object({ before: t, after: t })), unchanged: z.number().int() });
+
+export const ModuleDiff = z.object({
+  applied: z.boolean(),
+  endpoints: Change(z.record(z.string(), z.unknown())),
+  ingresses: Change(z.record(z.string(), z.unknown())),
+  egresses: Change(z.record(z.string(), z.unknown())),
+});
+export type ModuleDiff = z.infer<typeof ModuleDiff>;
+
+export const ProbeInput = z.object({
+  urlPathTemplate: z.string().min(1),
+  functionType: Typename,
+  transport: Transport.optional(),
+});
+
+export const DeclaredState = z.object({
+  name: z.string(),
+  typename: z.string(),
+  expireMode: z.enum(["NONE", "AFTER_WRITE", "AFTER_INVOKE"]),
+  expireAfterMillis: z.number().int(),
+});
+export type DeclaredState = z.infer<typeof DeclaredState>;
+
+export const ProbeResult = z.object({
+  reachable: z.boolean(),
+  url: z.string(),
+  latencyMs: z.number(),
+  declaredState: z.array(DeclaredState),
+});
+export type ProbeResult = z.infer<typeof ProbeResult>;
+
+export const FunctionType = z.object({
+  functionType: z.string(),
+  pattern: z.string(),
+  endpointId: z.string(),
+  application: z.string(),
+  paused: z.boolean(),
+  addresses: z.number().int(),
+  backlog: z.number().int(),
+  parked: z.number().int(),
+});
