@@ -60,6 +60,10 @@ export const EndpointInput = z.object({
   urlPathTemplate: z.string().min(1, { message: "must not be empty" }),
   maxNumBatchRequests: z.number().int().optional(),
   transport: Transport.optional(),
+  /** Probe this function type before saving (defaults to the pattern when it names one type). */
+  probeFunctionType: Typename.optional(),
+  /** Skip the probe (e.g. registering a function that is not deployed yet). */
+  skipProbe: z.boolean().optional(),
 });
 export type EndpointInput = z.infer<typeof EndpointInput>;
 
@@ -83,6 +87,8 @@ export const Endpoint = z.object({
     read: z.number().int().optional(),
     write: z.number().int().optional(),
   }),
+  declaredState: z.record(z.string(), z.array(z.lazy(() => DeclaredState))),
+  probedAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -140,4 +146,10 @@ export const FunctionType = z.object({
   addresses: z.number().int(),
   backlog: z.number().int(),
   parked: z.number().int(),
+});
+
+export const ApplicationDetail = Application.extend({
+  endpoints: z.array(Endpoint),
+  ingresses: z.array(Ingress),
+  egresses: z.array(Egress),
 });

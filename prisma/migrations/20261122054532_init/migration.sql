@@ -30,6 +30,8 @@ CREATE TABLE "FunctionEndpoint" (
     "readTimeoutMs" INTEGER,
     "writeTimeoutMs" INTEGER,
     "transportExtra" JSONB NOT NULL DEFAULT '{}',
+    "declaredState" JSONB NOT NULL DEFAULT '{}',
+    "probedAt" TIMESTAMP(3),
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL,
 
@@ -128,16 +130,10 @@ CREATE INDEX "FunctionEndpoint_applicationId_idx" ON "FunctionEndpoint"("applica
 CREATE INDEX "FunctionEndpoint_namespace_idx" ON "FunctionEndpoint"("namespace");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "Ingress_ingressId_key" ON "Ingress"("ingressId");
+CREATE UNIQUE INDEX "Ingress_applicationId_ingressId_key" ON "Ingress"("applicationId", "ingressId");
 
 -- CreateIndex
-CREATE INDEX "Ingress_applicationId_idx" ON "Ingress"("applicationId");
-
--- CreateIndex
-CREATE UNIQUE INDEX "Egress_egressId_key" ON "Egress"("egressId");
-
--- CreateIndex
-CREATE INDEX "Egress_applicationId_idx" ON "Egress"("applicationId");
+CREATE UNIQUE INDEX "Egress_applicationId_egressId_key" ON "Egress"("applicationId", "egressId");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "User_username_key" ON "User"("username");

@@ -1,0 +1,10 @@
+/** Every react-query key in one place, so invalidation after a mutation cannot miss a screen. */
+export const keys = {
+  session: ["session"] as const,
+  health: ["health"] as const,
+  applications: ["applications"] as const,
+  applicationPage: (cursor: string | null, limit: number) => ["applications", "page", { cursor, limit }] as const,
+  application: (app: string) => ["application", app] as const,
+  module: (app: string) => ["application", app, "module"] as const,
+  audit: ["audit"] as const,
+};

@@ -1,0 +1,13 @@
+import type { z } from "zod";
+import type { SessionInfo as SessionInfoSchema } from "@/server/contracts/auth";
+import type { AuditEvent as AuditEventSchema, AuditPage as AuditPageSchema, Health as HealthSchema } from "@/server/contracts/operations";
+import type { ApplicationDetail as ApplicationDetailSchema } from "@/server/contracts/registry";
+
+export type { Application, Endpoint, EndpointInput, DeclaredState, ModuleDiff, ProbeResult } from "@/server/contracts/registry";
+export type { Principal, Role } from "@/server/contracts/auth";
+
+export type SessionInfo = z.infer<typeof SessionInfoSchema>;
+export type ApplicationDetail = z.infer<typeof ApplicationDetailSchema>;
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+export type AuditPage = z.infer<typeof AuditPageSchema>;
+export type Health = z.infer<typeof HealthSchema>;

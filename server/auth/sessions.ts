@@ -1,0 +1,54 @@
+import type { Principal } from "../contracts/auth";
+import type { Ctx } from "../context";
+import { AppError } from "../errors";
+import { recordAudit } from "../audit/audit";
+import { constantTimeEqual, hashPassword, randomSecret, sha256, verifyPassword } from "./secrets";
+
+const SYSTEM: Principal = { kind: "admin-token", name: "system", role: "admin" };
+
+/**
+ * The first admin comes from STATEHOUSE_ADMIN_USER / STATEHOUSE_ADMIN_PASSWORD: created when that user does
+ * not exist yet (by the seed, or on its first login). An existing user is never overwritten from env.
+ */
+export async function ensureBootstrapAdmin(ctx: Ctx): Promise<boolean> {
+  const { STATEHOUSE_ADMIN_USER: username, STATEHOUSE_ADMIN_PASSWORD: password } = ctx.env;
+  if (!username || !password) return false;
+  if (await ctx.db.user.findUnique({ where: { username } })) return false;
+  const passwordHash = await hashPassword(password);
+  await ctx.db.$transaction(async (tx) => {
+    const user = await tx.user.upsert({ where: { username }, update: {}, create: { username, passwordHash, role: "admin" } });
+    await recordAudit(tx, SYSTEM, { action: "user.bootstrap", targetType: "user", target: user.username, after: { role: "admin" } });
+  });
+  return true;
+}
+
+export interface LoginResult {
+  sessionToken: string;
+  csrfToken: string;
+  expiresAt: Date;
+  principal: Principal;
+}
+
+export async function login(ctx: Ctx, input: { username: string; password: string }): Promise<LoginResult> {
+  const bootstrap = ctx.env.STATEHOUSE_ADMIN_USER;
+  if (bootstrap && input.username === bootstrap && ctx.env.STATEHOUSE_ADMIN_PASSWORD && constantTimeEqual(input.password, ctx.env.STATEHOUSE_ADMIN_PASSWORD))
+    await ensureBootstrapAdmin(ctx);
+  const user = await ctx.db.user.findUnique({ where: { username: input.username } });
+  // Same message for unknown user and wrong password: no username enumeration.
+  if (!user || user.disabled || !(await verifyPassword(input.password, user.passwordHash)))
+    throw new AppError("invalid-credentials", "the username or password is wrong");
+  const sessionToken = randomSecret();
+  const csrfToken = randomSecret(24);
+  const now = ctx.now();
+  const expiresAt = new Date(now.getTime() + ctx.env.STATEHOUSE_SESSION_HOURS * 3_600_000);
+  await ctx.db.$transaction([
+    ctx.db.session.create({ data: { tokenHash: sha256(sessionToken), csrfToken, userId: user.id, expiresAt } }),
+    ctx.db.user.update({ where: { id: user.id }, data: { lastLoginAt: now } }),
+    ctx.db.session.deleteMany({ where: { userId: user.id, expiresAt: { lt: now } } }),
+  ]);
+  return { sessionToken, csrfToken, expiresAt, principal: { kind: "user", name: user.username, role: user.role } };
+}
+
+export async function logout(ctx: Ctx, sessionId: string | null): Promise<void> {
+  if (sessionId) await ctx.db.session.deleteMany({ where: { id: sessionId } });
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { Ok, Role } from "./common";
+import * as A from "./auth";
+import * as O from "./operations";
+import * as R from "./registry";
+
+/**
+ * Every HTTP route: method, path, required role, request schemas and the success response. Route handlers
+ * are built from these entries (server/http/route.ts), the OpenAPI document is generated from them, and
+ * the authorization test walks them. `role: null` = no authentication.
+ */
+export interface RouteSpec {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  role: Role | null;
+  summary: string;
+  tag: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  /** JSON body schema, or a raw media type the handler reads itself. */
+  body?: z.ZodType | { raw: string };
+  status?: number;
+  response: z.ZodType | { raw: string };
+}
+
+const route = <S extends RouteSpec>(s: S) => s;
+
+export const api = {
+  // auth
+  login: route({ method: "POST", path: "/api/v1/auth/login", role: null, tag: "auth", summary: "Log in to the console (sets the session cookie)", body: A.LoginInput, response: A.SessionInfo }),
+  logout: route({ method: "POST", path: "/api/v1/auth/logout", role: "viewer", tag: "auth", summary: "End the console session", response: Ok }),
+  session: route({ method: "GET", path: "/api/v1/auth/session", role: "viewer", tag: "auth", summary: "Who is calling, and the CSRF token for cookie mutations", response: A.SessionInfo }),
+  listUsers: route({ method: "GET", path: "/api/v1/users", role: "admin", tag: "auth", summary: "List console users", response: z.object({ users: z.array(A.User) }) }),
+  createUser: route({ method: "POST", path: "/api/v1/users", role: "admin", tag: "auth", summary: "Create a console user", body: A.CreateUser, status: 201, response: A.User }),
+  updateUser: route({ method: "PATCH", path: "/api/v1/users/{userId}", role: "admin", tag: "auth", summary: "Change a user's role, password or disabled flag", params: A.UserParams, body: A.UpdateUser, response: A.User }),
+  listTokens: route({ method: "GET", path: "/api/v1/tokens", role: "admin", tag: "auth", summary: "List API tokens (never their secrets)", response: z.object({ tokens: z.array(A.ApiToken) }) }),
+  createToken: route({ method: "POST", path: "/api/v1/tokens", role: "admin", tag: "auth", summary: "Create an API token; the secret is shown once", body: A.CreateApiToken, status: 201, response: A.CreatedApiToken }),
+  revokeToken: route({ method: "DELETE", path: "/api/v1/tokens/{tokenId}", role: "admin", tag: "auth", summary: "Revoke an API token", params: A.TokenParams, response: A.ApiToken }),
+
+  // registry
+  listApplications: route({ method: "GET", path: "/api/v1/applications", role: "viewer", tag: "registry", summary: "List applications", query: z.object({ cursor: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }), response: z.object({ applications: z.array(R.Application), next: z.string().nullable() }) }),
+  createApplication: route({ method: "POST", path: "/api/v1/applications", role: "admin", tag: "registry", summary: "Create an application", body: R.CreateApplication, status: 201, response: R.Application }),
+  getApplication: route({ method: "GET", path: "/api/v1/applications/{app}", role: "viewer", tag: "registry", summary: "One application with its endpoints, ingresses and egresses", params: R.AppParams, response: R.ApplicationDetail }),
+  updateApplication: route({ method: "PATCH", path: "/api/v1/applications/{app}", role: "admin", tag: "registry", summary: "Change an application's description", params: R.AppParams, body: R.UpdateApplication, response: R.Application }),
+  deleteApplication: route({ method: "DELETE", path: "/api/v1/applications/{app}", role: "admin", tag: "registry", summary: "Delete an application and its endpoints, ingresses and egresses", params: R.AppParams, response: Ok }),
+  pauseApplication: route({ method: "POST", path: "/api/v1/applications/{app}/pause", role: "operator", tag: "registry", summary: "Stop dispatch for the application's function types (ingress is still accepted)", params: R.AppParams, response: R.Application }),
+  resumeApplication: route({ method: "POST", path: "/api/v1/applications/{app}/resume", role: "operator", tag: "registry", summary: "Restart dispatch for the application's function types", params: R.AppParams, response: R.Application }),
+  listEndpoints: route({ method: "GET", path: "/api/v1/applications/{app}/endpoints", role: "viewer", tag: "registry", summary: "List the application's function endpoints", params: R.AppParams, response: z.object({ endpoints: z.array(R.Endpoint) }) }),
+  createEndpoint: route({ method: "POST", path: "/api/v1/applications/{app}/endpoints", role: "admin", tag: "registry", summary: "Register a function endpoint (io.statefun.endpoints.v2/http spec); probes it first when a function type is given", params: R.AppParams, body: R.EndpointInput, status: 201, response: R.Endpoint }),
+  getEndpoint: route({ method: "GET", path: "/api/v1/applications/{app}/endpoints/{endpointId}", role: "viewer", tag: "registry", summary: "One function endpoint", params: R.EndpointParams, response: R.Endpoint }),
+  replaceEndpoint: route({ method: "PUT", path: "/api/v1/applications/{app}/endpoints/{endpointId}", role: "admin", tag: "registry", summary: "Replace a function endpoint's spec", params: R.EndpointParams, body: R.EndpointInput, response: R.Endpoint }),
+  deleteEndpoint: route({ method: "DELETE", path: "/api/v1/applications/{app}/endpoints/{endpointId}", role: "admin", tag: "registry", summary: "Remove a function endpoint", params: R.EndpointParams, response: Ok }),
+  putModule: route({ method: "PUT", path: "/api/v1/applications/{app}/module", role: "admin", tag: "registry", summary: "Replace the application's endpoints, ingresses and egresses from a StateFun module YAML (format 3.1); ?dryRun=true only diffs", params: R.AppParams, query: R.ModuleQuery, body: { raw: "application/yaml" }, response: R.ModuleDiff }),
+  getModule: route({ method: "GET", path: "/api/v1/applications/{app}/module", role: "viewer", tag: "registry", summary: "The application as a StateFun module YAML (round-trips with PUT)", params: R.AppParams, response: { raw: "application/yaml" } }),
+  probe: route({ method: "POST", path: "/api/v1/probe", role: "operator", tag: "registry", summary: "Send a real ToFunction with no state and report the state the function declares", body: R.ProbeInput, response: R.ProbeResult }),
+
+  // operations
+  audit: route({ method: "GET", path: "/api/v1/audit", role: "viewer", tag: "operations", summary: "Audit events, newest first", query: O.AuditQuery, response: O.AuditPage }),
+  health: route({ method: "GET", path: "/api/health", role: null, tag: "operations", summary: "Postgres, Redis and live workers", response: O.Health }),
+  openapi: route({ method: "GET", path: "/api/v1/openapi.json", role: null, tag: "operations", summary: "This document", response: { raw: "application/json" } }),
+} as const;
+
+export type ApiName = keyof typeof api;

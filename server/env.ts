@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/**
+ * The only reader of `process.env`. Every process (web, worker, seed, scripts) parses its configuration
+ * here once; a missing or bad value stops the process with one line that says what to set.
+ */
+const Url = (protocols: string[], example: string) =>
+  z
+    .string({ message: `is required (e.g. ${example})` })
+    .min(1, { message: `is required (e.g. ${example})` })
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `must be a ${protocols.join(" or ")} URL (e.g. ${example})` },
+    );
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: Url(["postgres:", "postgresql:"], "postgresql://postgres@127.0.0.1:5432/statehouse"),
+  REDIS_URL: Url(["redis:", "rediss:"], "redis://127.0.0.1:6379"),
+  STATEHOUSE_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,40}$/, { message: "must be 1–40 letters, digits, : _ or -" })
+    .default("sh"),
+  STATEHOUSE_ADMIN_USER: z.string().min(1).optional(),
+  STATEHOUSE_ADMIN_PASSWORD: z.string().min(8, { message: "must be at least 8 characters" }).optional(),
+  STATEHOUSE_ADMIN_TOKEN: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
+  STATEHOUSE_SESSION_HOURS: z.coerce.number().positive().default(12),
+  STATEHOUSE_SECURE_COOKIES: z.enum(["true", "false", "auto"]).default("auto"),
+  STATEHOUSE_DEMO_FUNCTIONS_URL: z.string().url().default("http://127.0.0.1:8000/statefun"),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).map(([k, v]) => [k, v === "" ? undefined : v]));
+  const r = EnvSchema.safeParse(cleaned);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new EnvError(`configuration error: set ${String(issue.path[0])}: ${issue.message}`);
+}
+
+let cached: Env | undefined;
+/** Parsed once per process. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** For entrypoints: parse or exit with one clear line. */
+export function envOrExit(): Env {
+  try {
+    return env();
+  } catch (e) {
+    if (e instanceof EnvError) {
+      console.error(e.message);
+      process.exit(78);
+    }
+    throw e;
+  }
+}
+
+
+/** Next.js sets NEXT_RUNTIME per bundle; instrumentation must only run its Node checks in the Node runtime. */
+export const isNextNodeRuntime = () => process.env.NEXT_RUNTIME === "nodejs";

@@ -1,0 +1,123 @@
+import { randomUUID } from "node:crypto";
+import type { z } from "zod";
+import type { RouteSpec } from "../contracts/api";
+import type { Principal } from "../contracts/auth";
+import { appContext, type Ctx } from "../context";
+import { EnvError } from "../env";
+import { AppError, statusOf } from "../errors";
+import { hasRole } from "../auth/roles";
+import { authenticate, checkCsrf, type Authenticated } from "../auth/authenticate";
+import { formatZodError } from "./zod-errors";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+type BodyOf<S extends RouteSpec> = S["body"] extends z.ZodType ? z.output<S["body"]> : S["body"] extends { raw: string } ? string : undefined;
+
+export interface HandlerInput<S extends RouteSpec> {
+  ctx: Ctx;
+  req: Request;
+  params: Infer<S["params"]>;
+  query: Infer<S["query"]>;
+  body: BodyOf<S>;
+  /** Set for every route with a role; null only on public routes. */
+  principal: S["role"] extends null ? Principal | null : Principal;
+  auth: Authenticated | null;
+}
+
+type NextCtx = { params: Promise<Record<string, string | string[] | undefined>> };
+type Handler = (req: Request, next: NextCtx) => Promise<Response>;
+
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export function errorResponse(e: AppError, headers?: HeadersInit): Response {
+  return Response.json(
+    { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } },
+    { status: statusOf[e.code], headers },
+  );
+}
+
+export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit): Response {
+  return Response.json(body, { status, headers: { "cache-control": "no-store", ...Object.fromEntries(new Headers(headers)) } });
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new AppError("validation-failed", formatZodError(r.error, where), { issues: r.error.issues.map((i) => ({ path: [where, ...i.path].join("."), message: i.message })) });
+  return r.data;
+}
+
+async function readBody(req: Request, spec: RouteSpec): Promise<unknown> {
+  if (!spec.body) return undefined;
+  const len = Number(req.headers.get("content-length") ?? 0);
+  if (len > MAX_BODY_BYTES) throw new AppError("payload-too-large", `the body is ${len} bytes; the limit is ${MAX_BODY_BYTES}`);
+  const text = await req.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new AppError("payload-too-large", `the body is larger than ${MAX_BODY_BYTES} bytes`);
+  if ("raw" in spec.body) return text;
+  const type = req.headers.get("content-type") ?? "";
+  if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type))
+    throw new AppError("unsupported-media-type", `send the body as application/json, not ${type}`);
+  if (text.trim() === "") throw new AppError("bad-request", "the request body is empty; send a JSON object");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AppError("bad-request", `the body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Connection failures to Postgres/Redis are a 503 the caller can retry, not a bug. */
+function isUnavailable(e: unknown): boolean {
+  const text = `${(e as Error)?.message ?? ""} ${String((e as { code?: string })?.code ?? "")}`;
+  return /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|Connection is closed|P1001|P1002|DatabaseNotReachable|max retries per request/i.test(text);
+}
+
+/**
+ * The one route builder: authenticate → authorize (role, CSRF) → parse params/query/body with the contract →
+ * call server/ → map error codes to statuses. Authentication runs before parsing so an anonymous caller
+ * learns nothing about a route's input rules.
+ */
+export function handler<S extends RouteSpec>(spec: S, fn: (input: HandlerInput<S>) => Promise<unknown>): Handler {
+  const h: Handler = async (req, next) => {
+    const requestId = randomUUID();
+    let ctx: Ctx | undefined;
+    try {
+      try {
+        ctx = appContext();
+      } catch (e) {
+        if (e instanceof EnvError) throw new AppError("unavailable", e.message);
+        throw e;
+      }
+      let auth: Authenticated | null = null;
+      if (spec.role !== null) {
+        auth = await authenticate(ctx, req.headers);
+        if (!auth) throw new AppError("unauthenticated", "sign in, or send `Authorization: Bearer <token>`");
+        if (!hasRole(auth.principal.role, spec.role))
+          throw new AppError("forbidden", `${spec.method} ${spec.path} needs the ${spec.role} role; you are ${auth.principal.role}`);
+        if (MUTATING.has(spec.method)) checkCsrf(auth, req.headers, req.url);
+      }
+      const rawParams = next?.params ? await next.params : {};
+      const params = spec.params ? parse(spec.params, rawParams, "path") : undefined;
+      const url = new URL(req.url);
+      const query = spec.query ? parse(spec.query, Object.fromEntries(url.searchParams), "query") : undefined;
+      const rawBody = await readBody(req, spec);
+      const body = spec.body && !("raw" in spec.body) ? parse(spec.body as z.ZodType, rawBody, "body") : rawBody;
+      const result = await fn({ ctx, req, params, query, body, principal: auth?.principal ?? null, auth } as HandlerInput<S>);
+      if (result instanceof Response) return result;
+      return jsonResponse(result, spec.status ?? 200);
+    } catch (e) {
+      if (e instanceof AppError) return errorResponse(e, { "x-request-id": requestId });
+      if (isUnavailable(e)) {
+        ctx?.log.warn({ requestId, err: e }, "dependency unavailable");
+        return errorResponse(new AppError("unavailable", "Postgres or Redis is not reachable; retry shortly"), { "retry-after": "2" });
+      }
+      if (ctx) ctx.log.error({ requestId, err: e, route: `${spec.method} ${spec.path}` }, "unexpected error");
+      else console.error(`unexpected error in ${spec.method} ${spec.path} (request id ${requestId})`, e);
+      return errorResponse(new AppError("internal", `unexpected server error (request id ${requestId}); see the server log`));
+    }
+  };
+  Object.assign(h, { spec });
+  return h;
+}
+
+/** The spec a built handler came from (the authorization test walks these). */
+export const specOf = (h: unknown): RouteSpec | undefined => (h as { spec?: RouteSpec })?.spec;

@@ -1,0 +1,32 @@
+import type { Ctx } from "../context";
+import { currentRegistryVersion } from "../registry/registry-bus";
+import { liveWorkers, type WorkerInfo } from "./workers";
+
+type Check = { ok: boolean; latencyMs?: number; error?: string };
+
+async function timed(fn: () => Promise<unknown>, timeoutMs = 2_000): Promise<Check> {
+  const t0 = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, latencyMs: Math.round((performance.now() - t0) * 10) / 10 };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function checkHealth(ctx: Ctx) {
+  const [postgres, redis] = await Promise.all([timed(() => ctx.db.$queryRaw`SELECT 1`), timed(() => ctx.redis.ping())]);
+  let workers: WorkerInfo[] = [];
+  let registryVersion = 0;
+  if (redis.ok) [workers, registryVersion] = await Promise.all([liveWorkers(ctx), currentRegistryVersion(ctx.redis, ctx.keys)]);
+  const status = !postgres.ok || !redis.ok ? "down" : workers.length === 0 ? "degraded" : "ok";
+  return { status, postgres, redis, workers: { live: workers.length, list: workers }, registryVersion } as const;
+}

@@ -1,0 +1,87 @@
+import type { Principal } from "../contracts/auth";
+import type { ModuleDiff } from "../contracts/registry";
+import type { Ctx } from "../context";
+import type { Tx } from "../db";
+import { Prisma } from "../generated/prisma/client.ts";
+import { AppError } from "../errors";
+import { isUniqueViolation } from "../db-errors";
+import { recordAudit } from "../audit/audit";
+import { findApplication, registryMutation } from "./applications";
+import { toEndpointRecord } from "./dto";
+import { parseModuleYaml, type ParsedModule } from "./module/parse-module";
+import { emitModuleYaml } from "./module/emit-module";
+import { diffModule } from "./module/diff-module";
+
+async function currentModule(tx: Tx | Ctx["db"], applicationId: string): Promise<ParsedModule> {
+  const [endpoints, ingresses, egresses] = await Promise.all([
+    tx.functionEndpoint.findMany({ where: { applicationId }, orderBy: { functions: "asc" } }),
+    tx.ingress.findMany({ where: { applicationId }, orderBy: { ingressId: "asc" } }),
+    tx.egress.findMany({ where: { applicationId }, orderBy: { egressId: "asc" } }),
+  ]);
+  return {
+    endpoints: endpoints.map(toEndpointRecord),
+    ingresses: ingresses.map((i) => ({ id: i.ingressId, kind: i.kind, spec: i.spec as Record<string, unknown> })),
+    egresses: egresses.map((e) => ({ id: e.egressId, kind: e.kind, spec: e.spec as Record<string, unknown> })),
+  };
+}
+
+export async function exportModule(ctx: Ctx, appName: string): Promise<string> {
+  const app = await findApplication(ctx.db, appName);
+  const m = await currentModule(ctx.db, app.id);
+  return `# StateFun module (format 3.1) exported by Statehouse from application "${app.name}"\n${emitModuleYaml(m)}`;
+}
+
+/**
+ * Replaces the application's endpoints, ingresses and egresses with the module's. Endpoints are matched by
+ * their `functions` pattern, so an unchanged endpoint keeps its id and what its probe learned.
+ */
+export async function importModule(ctx: Ctx, actor: Principal, appName: string, yamlText: string, dryRun: boolean): Promise<ModuleDiff> {
+  if (yamlText.trim() === "") throw new AppError("invalid-module", "the module is empty; send a StateFun module YAML (format 3.1) as the body");
+  const next = parseModuleYaml(yamlText);
+  const app = await findApplication(ctx.db, appName);
+  if (dryRun) return { applied: false, ...diffModule(await currentModule(ctx.db, app.id), next) };
+  try {
+    return await registryMutation(ctx, async (tx) => {
+      const current = await currentModule(tx, app.id);
+      const diff = diffModule(current, next);
+      const keep = next.endpoints.map((e) => e.functions);
+      await tx.functionEndpoint.deleteMany({ where: { applicationId: app.id, functions: { notIn: keep } } });
+      for (const e of next.endpoints) {
+        const data = { ...e, transportExtra: e.transportExtra as Prisma.InputJsonValue };
+        const existing = await tx.functionEndpoint.findFirst({ where: { applicationId: app.id, functions: e.functions } });
+        if (existing) await tx.functionEndpoint.update({ where: { id: existing.id }, data });
+        else await tx.functionEndpoint.create({ data: { ...data, applicationId: app.id } });
+      }
+      await tx.ingress.deleteMany({ where: { applicationId: app.id } });
+      await tx.egress.deleteMany({ where: { applicationId: app.id } });
+      if (next.ingresses.length)
+        await tx.ingress.createMany({ data: next.ingresses.map((i) => ({ applicationId: app.id, ingressId: i.id, kind: i.kind, spec: i.spec as Prisma.InputJsonValue })) });
+      if (next.egresses.length)
+        await tx.egress.createMany({ data: next.egresses.map((i) => ({ applicationId: app.id, egressId: i.id, kind: i.kind, spec: i.spec as Prisma.InputJsonValue })) });
+      await recordAudit(tx, actor, {
+        action: "module.apply",
+        targetType: "application",
+        target: app.name,
+        before: summary(current),
+        after: { ...summary(next), added: diff.endpoints.added.length, removed: diff.endpoints.removed.length, changed: diff.endpoints.changed.length },
+      });
+      return { applied: true, ...diff };
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) {
+      const taken = await ctx.db.functionEndpoint.findMany({
+        where: { functions: { in: next.endpoints.map((x) => x.functions) }, applicationId: { not: app.id } },
+        include: { application: true },
+      });
+      const which = taken.map((t) => `${t.functions} (application "${t.application.name}")`).join(", ");
+      throw new AppError("already-exists", `the module binds function types already bound elsewhere: ${which || "another endpoint"}`);
+    }
+    throw e;
+  }
+}
+
+const summary = (m: ParsedModule) => ({
+  endpoints: m.endpoints.map((e) => e.functions),
+  ingresses: m.ingresses.map((i) => i.id),
+  egresses: m.egresses.map((e) => e.id),
+});

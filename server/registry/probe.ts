@@ -1,0 +1,116 @@
+/**
+ * Dry-run an endpoint: ask a remote function which state it declares, without running it.
+ *
+ * The probe sends a real ToFunction for `<type>/statehouse-probe` with no state and no invocations. Every SDK
+ * checks declared state before touching invocations (JS: handler.js → tryCreateAddressScopedStorage), so a
+ * function that declares state answers IncompleteInvocationContext listing all of it, and one that declares none
+ * runs an empty batch and answers an empty InvocationResponse. Either way the function executes nothing.
+ */
+import type { DeclaredState, ProbeResult } from "@/server/contracts/registry";
+import { AppError } from "@/server/errors";
+import { decodeFromFunction, encodeToFunction, type FromFunction } from "@/server/protocol/codec";
+import { postToFunction, TransportError } from "@/server/protocol/transport";
+import { renderUrl, validateUrlTemplate } from "./url-template";
+
+export const PROBE_ID = "statehouse-probe";
+export const UNSET_TYPENAME = "io.statefun.types/unset";
+
+// Interactive dry run: a person is waiting, so fail well before StateFun's 1–2 min call budget.
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+const MAX_PROBE_REPLY_BYTES = 1024 * 1024;
+const SNIPPET_CHARS = 200;
+
+export interface ProbeInput {
+  urlPathTemplate: string;
+  /** `namespace/name` */
+  functionType: string;
+  connectTimeoutMs?: number;
+  callTimeoutMs?: number;
+}
+
+function splitFunctionType(functionType: string): { namespace: string; type: string } {
+  const parts = functionType.split("/");
+  if (parts.length !== 2 || !parts[0] || !parts[1])
+    throw new AppError("validation-failed", `function type "${functionType}" must be namespace/name`, { functionType });
+  return { namespace: parts[0], type: parts[1] };
+}
+
+function snippet(body: Uint8Array): string {
+  if (body.length === 0) return "(empty body)";
+  const text = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, SNIPPET_CHARS * 4))
+    .toString("utf8")
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .trim();
+  return text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
+}
+
+export function declaredStateOf(reply: FromFunction): DeclaredState[] {
+  const missing = reply.incompleteInvocationContext?.missingValues ?? [];
+  return missing.map((spec) => ({
+    name: spec.stateName,
+    typename: spec.typeTypename || UNSET_TYPENAME,
+    expireMode: spec.expirationSpec.mode,
+    expireAfterMillis: spec.expirationSpec.mode === "NONE" ? 0 : spec.expirationSpec.expireAfterMillis,
+  }));
+}
+
+export async function probeFunction(input: ProbeInput): Promise<ProbeResult> {
+  const problem = validateUrlTemplate(input.urlPathTemplate);
+  if (problem) throw new AppError("validation-failed", problem, { urlPathTemplate: input.urlPathTemplate });
+  const { namespace, type } = splitFunctionType(input.functionType);
+  const url = renderUrl(input.urlPathTemplate, type);
+
+  const request = encodeToFunction({
+    invocation: { target: { namespace, type, id: PROBE_ID }, state: [], invocations: [] },
+  });
+
+  let reply;
+  try {
+    reply = await postToFunction(url, request, {
+      connectTimeoutMs: input.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      callTimeoutMs: input.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      maxResponseBytes: MAX_PROBE_REPLY_BYTES,
+    });
+  } catch (e) {
+    if (!(e instanceof TransportError)) throw e;
+    if (e.kind === "response-too-large")
+      throw new AppError("probe-failed", `${url} answered with more than ${MAX_PROBE_REPLY_BYTES} bytes; not a StateFun FromFunction`, { url });
+    throw new AppError("endpoint-unreachable", `cannot reach ${url}: ${e.message.replace(`POST ${url}: `, "")}`, {
+      url,
+      cause: e.kind,
+    });
+  }
+
+  if (reply.status < 200 || reply.status > 299) {
+    // The JS SDK answers a bare 500 to any exception, including a function type it does not bind.
+    const hint = reply.status === 500 ? ` (the function raised an error; is ${input.functionType} served at this URL?)` : "";
+    throw new AppError("probe-failed", `${url} answered HTTP ${reply.status}${hint}: ${snippet(reply.body)}`, {
+      url,
+      status: reply.status,
+    });
+  }
+
+  let decoded: FromFunction;
+  try {
+    decoded = decodeFromFunction(reply.body);
+  } catch (e) {
+    throw new AppError("probe-failed", `the reply from ${url} is not a StateFun FromFunction: ${(e as Error).message}`, {
+      url,
+      contentType: reply.contentType,
+    });
+  }
+  // Unknown fields decode to an empty message; a real SDK never sends bytes that carry neither oneof member.
+  if (reply.body.length > 0 && !decoded.invocationResult && !decoded.incompleteInvocationContext)
+    throw new AppError("probe-failed", `the reply from ${url} is not a StateFun FromFunction: ${snippet(reply.body)}`, {
+      url,
+      contentType: reply.contentType,
+    });
+
+  return {
+    reachable: true,
+    url,
+    latencyMs: Math.round(reply.latencyMs * 10) / 10,
+    declaredState: declaredStateOf(decoded),
+  };
+}

@@ -1,0 +1,57 @@
+import type { Ctx } from "../context";
+import type { Redis } from "../redis";
+import { currentRegistryVersion } from "./registry-bus";
+import { loadRegistrySnapshot, RegistrySnapshot } from "./registry-snapshot";
+
+/**
+ * A worker's view of the registry. Reloaded on the pub/sub message a registry change publishes (DESIGN §2:
+ * within ~1 s, never by polling Postgres per message); `refreshIfStale` on each heartbeat covers a missed message.
+ */
+export class RegistryCache {
+  private snapshot = new RegistrySnapshot(-1, []);
+  private loading: Promise<void> | null = null;
+  private again = false;
+  private subscriber: Redis | null = null;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  get current(): RegistrySnapshot {
+    return this.snapshot;
+  }
+
+  async start(): Promise<void> {
+    this.subscriber = this.ctx.redis.duplicate({ connectionName: "statehouse-registry-sub" });
+    this.subscriber.on("message", () => void this.reload());
+    await this.subscriber.subscribe(this.ctx.keys.registryChannel);
+    await this.reload();
+  }
+
+  async refreshIfStale(): Promise<void> {
+    if ((await currentRegistryVersion(this.ctx.redis, this.ctx.keys)) !== this.snapshot.version) await this.reload();
+  }
+
+  /** Coalesces bursts: at most one load in flight plus one queued behind it. */
+  reload(): Promise<void> {
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
+    }
+    this.loading = (async () => {
+      do {
+        this.again = false;
+        // Read the version before the rows: a change landing in between makes the next check reload again.
+        const version = await currentRegistryVersion(this.ctx.redis, this.ctx.keys);
+        const next = await loadRegistrySnapshot(this.ctx.db, version);
+        this.snapshot = next;
+        this.ctx.log.info({ registryVersion: version, endpoints: next.endpoints.length }, "registry loaded");
+      } while (this.again);
+    })().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  async stop(): Promise<void> {
+    await this.subscriber?.quit().catch(() => undefined);
+  }
+}

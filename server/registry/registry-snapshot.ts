@@ -1,0 +1,37 @@
+import type { Db } from "../db";
+import type { EndpointRecord } from "./endpoint-spec";
+import { toEndpointRecord } from "./dto";
+
+export interface BoundEndpoint extends EndpointRecord {
+  id: string;
+  application: string;
+  paused: boolean;
+}
+
+/** What a worker needs to route: every endpoint, indexed for StateFun's "exact type beats namespace" rule. */
+export class RegistrySnapshot {
+  private readonly exact = new Map<string, BoundEndpoint>();
+  private readonly namespaces = new Map<string, BoundEndpoint>();
+
+  constructor(
+    readonly version: number,
+    readonly endpoints: BoundEndpoint[],
+  ) {
+    for (const e of endpoints) (e.typeName === null ? this.namespaces.set(e.namespace, e) : this.exact.set(e.functions, e));
+  }
+
+  resolve(functionType: string): BoundEndpoint | null {
+    const hit = this.exact.get(functionType);
+    if (hit) return hit;
+    const slash = functionType.indexOf("/");
+    return slash > 0 ? (this.namespaces.get(functionType.slice(0, slash)) ?? null) : null;
+  }
+}
+
+export async function loadRegistrySnapshot(db: Db, version: number): Promise<RegistrySnapshot> {
+  const rows = await db.functionEndpoint.findMany({ include: { application: { select: { name: true, paused: true } } } });
+  return new RegistrySnapshot(
+    version,
+    rows.map((r) => ({ ...toEndpointRecord(r), id: r.id, application: r.application.name, paused: r.application.paused })),
+  );
+}
