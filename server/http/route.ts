@@ -38,7 +38,10 @@ export function errorResponse(e: AppError, headers?: HeadersInit): Response {
 }
 
 export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit): Response {
-  return Response.json(body, { status, headers: { "cache-control": "no-store", ...Object.fromEntries(new Headers(headers)) } });
+  // Copy into a Headers object: spreading into a plain object would fold several Set-Cookie values into one.
+  const h = new Headers(headers);
+  if (!h.has("cache-control")) h.set("cache-control", "no-store");
+  return Response.json(body, { status, headers: h });
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {

@@ -1,0 +1,79 @@
+import { join } from "node:path";
+import { expect, test } from "@playwright/test";
+import { startFunctionServer, type FunctionServer } from "../examples/functions/server";
+import { loginInBrowser, uniqueName } from "./helpers";
+
+let functions: FunctionServer;
+
+test.beforeAll(async () => {
+  functions = await startFunctionServer({ port: 0 });
+});
+
+test.afterAll(async () => {
+  await functions?.close();
+});
+
+test("an admin registers a probed endpoint, sees its declared state, and pauses the application", async ({ page }) => {
+  const app = uniqueName("e2e");
+
+  await test.step("log in", async () => {
+    await loginInBrowser(page);
+    await expect(page.getByText("Signed in as")).toContainText("admin");
+  });
+
+  await test.step("create the application", async () => {
+    await page.getByLabel("Name", { exact: true }).fill(app);
+    await page.getByLabel("Description").fill("created by the e2e journey");
+    await page.getByRole("button", { name: "Create application" }).click();
+    await expect(page.getByRole("link", { name: app, exact: true }).first()).toBeVisible();
+  });
+
+  await test.step("open it", async () => {
+    await page.getByRole("link", { name: app, exact: true }).first().click();
+    await expect(page).toHaveURL(new RegExp(`/applications/${app}$`));
+    await expect(page.getByRole("heading", { level: 1, name: app })).toBeVisible();
+    await expect(page.getByText("No endpoints yet")).toBeVisible();
+  });
+
+  const form = page.locator("section", { has: page.getByRole("heading", { name: "Register endpoint" }) });
+
+  await test.step("probe example/person behind an example/* pattern", async () => {
+    await form.getByLabel("Functions pattern").fill("example/*");
+    await form.getByLabel("URL template").fill(functions.url);
+    await form.getByLabel("Call timeout").fill("20 s");
+    await form.getByLabel("Function type to probe").fill("example/person");
+    await expect(form.getByRole("button", { name: "Register" })).toBeDisabled();
+    await form.getByRole("button", { name: "Probe" }).click();
+    const result = form.locator(".probe-result");
+    await expect(result).toContainText("Reachable");
+    await expect(result.getByRole("rowheader", { name: "visits" })).toBeVisible();
+    await expect(result.getByRole("cell", { name: "io.statefun.types/int" })).toBeVisible();
+  });
+
+  await test.step("register it", async () => {
+    await form.getByRole("button", { name: "Register" }).click();
+    await expect(form.getByText("Registered example/*")).toBeVisible();
+  });
+
+  await test.step("the endpoint and its declared state survive a reload", async () => {
+    await page.reload();
+    const endpoints = page.locator("section", { has: page.getByRole("heading", { name: "Function endpoints" }) });
+    const row = endpoints.getByRole("row", { name: /example\/\*/ });
+    await expect(row.getByRole("rowheader", { name: "example/*", exact: true })).toBeVisible();
+    await expect(row.getByRole("cell", { name: functions.url })).toBeVisible();
+    await expect(row.getByRole("cell", { name: "20 s", exact: true })).toBeVisible();
+    await expect(row.getByRole("rowheader", { name: "visits" })).toBeVisible();
+    await expect(row.getByRole("cell", { name: "io.statefun.types/int" })).toBeVisible();
+  });
+
+  await test.step("pause it", async () => {
+    await page.getByRole("button", { name: `Pause ${app}` }).click();
+    const header = page.locator(".page-header");
+    await expect(header.getByText("Paused", { exact: true })).toBeVisible();
+    await expect(page.getByRole("button", { name: `Resume ${app}` })).toBeVisible();
+    await page.reload();
+    await expect(page.locator(".page-header").getByText("Paused", { exact: true })).toBeVisible();
+  });
+
+  await page.screenshot({ path: join(test.info().project.outputDir, "application.png"), fullPage: true });
+});
