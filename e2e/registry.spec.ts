@@ -40,7 +40,7 @@ test("an admin registers a probed endpoint, sees its declared state, and pauses 
   await test.step("probe example/person behind an example/* pattern", async () => {
     await form.getByLabel("Functions pattern").fill("example/*");
     await form.getByLabel("URL template").fill(functions.url);
-    await form.getByLabel("Call timeout").fill("20 s");
+    await form.getByLabel("Call timeout").fill("30 s");
     await form.getByLabel("Function type to probe").fill("example/person");
     await expect(form.getByRole("button", { name: "Register" })).toBeDisabled();
     await form.getByRole("button", { name: "Probe" }).click();
@@ -61,6 +61,8 @@ test("an admin registers a probed endpoint, sees its declared state, and pauses 
     const row = endpoints.getByRole("row", { name: /example\/\*/ });
     await expect(row.getByRole("rowheader", { name: "example/*", exact: true })).toBeVisible();
     await expect(row.getByRole("cell", { name: functions.url })).toBeVisible();
+    // The call timeout as entered, the connect timeout at the async transport's default.
+    await expect(row.getByRole("cell", { name: "30 s", exact: true })).toBeVisible();
     await expect(row.getByRole("cell", { name: "20 s", exact: true })).toBeVisible();
     await expect(row.getByRole("rowheader", { name: "visits" })).toBeVisible();
     await expect(row.getByRole("cell", { name: "io.statefun.types/int" })).toBeVisible();

@@ -33,6 +33,9 @@ const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code, s) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
 const step = (msg) => console.log(`${paint("1;36", "demo ▸")} ${msg}`);
 const fail = (msg) => console.error(`${paint("1;31", "demo ✗")} ${msg}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Once shutting down, the step sequence must not go on: park it while shutdown() exits the process. */
+const halt = () => new Promise(() => {});
 
 // ---- demo defaults -------------------------------------------------------------------------------------
 
@@ -106,7 +109,8 @@ function run(cmd, args, opts = {}) {
 
 async function mustRun(what, cmd, args) {
   const code = await run(cmd, args);
-  if (code !== 0 && !stopping) {
+  if (stopping) return halt();
+  if (code !== 0) {
     fail(`${what} failed (exit ${code})`);
     await shutdown(code || 1);
   }
@@ -177,8 +181,6 @@ process.on("exit", () => {
 });
 
 // ---- probes --------------------------------------------------------------------------------------------
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Open a TCP connection, optionally write `hello`, resolve with the first chunk received (or "" if none asked). */
 function probe({ host, port }, hello, timeoutMs = 2_000) {
@@ -329,7 +331,6 @@ async function main() {
   }
   step("seeding (admin user + demo application): npm run seed");
   await mustRun("npm run seed", npm, ["run", "-s", "seed"]);
-  if (stopping) return;
 
   // 9. worker + web
   step(`starting worker (health on :${workerHealthPort}) and web (http://127.0.0.1:${webPort})`);

@@ -173,10 +173,10 @@ export function RegisterEndpointForm({ app }: { app: string }) {
             name="call"
             value={values.call}
             onChange={(e) => set("call", e.target.value)}
-            placeholder="1 min"
+            placeholder="2 min"
             spellCheck={false}
             autoComplete="off"
-            hint="Whole call including retries. Default 1 min."
+            hint="The whole call, retries included. Default 2 min."
             error={errors.call}
           />
           <Field
@@ -184,10 +184,10 @@ export function RegisterEndpointForm({ app }: { app: string }) {
             name="connect"
             value={values.connect}
             onChange={(e) => set("connect", e.target.value)}
-            placeholder="10 s"
+            placeholder="20 s"
             spellCheck={false}
             autoComplete="off"
-            hint="Default 10 s."
+            hint="Default 20 s."
             error={errors.connect}
           />
           <Field
@@ -198,7 +198,7 @@ export function RegisterEndpointForm({ app }: { app: string }) {
             onChange={(e) => set("maxBatch", e.target.value)}
             placeholder="1000"
             autoComplete="off"
-            hint="Messages per address buffered while a call is in flight. Default 1,000."
+            hint="Messages batched per address before backpressure. Default 1,000."
             error={errors.maxBatch}
           />
           <Field
