@@ -123,3 +123,17 @@ export async function deleteEndpoint(ctx: Ctx, actor: Principal, appName: string
     return { ok: true as const };
   });
 }
+
+/** Probes one function type the endpoint binds and records what it declares (merged with earlier probes). */
+export async function reprobeEndpoint(ctx: Ctx, actor: Principal, appName: string, endpointId: string, functionType: string) {
+  const app = await findApplication(ctx.db, appName);
+  const row = await findEndpoint(ctx.db, app.id, endpointId);
+  const record = toEndpointRecord(row);
+  const declared = await probeFor(record, { functions: record.functions, urlPathTemplate: record.urlPathTemplate, probeFunctionType: functionType });
+  return registryMutation(ctx, async (tx) => {
+    const merged = { ...(row.declaredState as Record<string, DeclaredState[]>), ...declared };
+    const updated = await tx.functionEndpoint.update({ where: { id: row.id }, data: { declaredState: merged as Prisma.InputJsonValue, probedAt: ctx.now() } });
+    await recordAudit(tx, actor, { action: "endpoint.probe", targetType: "endpoint", target: `${app.name}/${record.functions}`, after: { functionType, declaredState: declared?.[functionType] } });
+    return toEndpoint(updated, app.name);
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * The demo seed: the first admin from STATEHOUSE_ADMIN_USER/PASSWORD, and an application "playground" bound
+ * to the demo functions (the StateFun playground greeter and shopping cart, served by the official JS SDK).
+ * Idempotent: run it as often as you like.
+ */
+export {};
+
+try {
+  process.loadEnvFile();
+} catch {}
+
+const { envOrExit } = await import("../server/env");
+const { assertDependenciesOrExit } = await import("../server/startup");
+const { createContext, closeContext } = await import("../server/context");
+const { ensureBootstrapAdmin } = await import("../server/auth/sessions");
+const { createApplication } = await import("../server/registry/applications");
+const { importModule } = await import("../server/registry/module-service");
+const { reprobeEndpoint } = await import("../server/registry/endpoints");
+const { AppError } = await import("../server/errors");
+
+const env = envOrExit();
+await assertDependenciesOrExit(env);
+const ctx = createContext(env, "producer", { process: "seed" });
+const seed = { kind: "admin-token", name: "seed", role: "admin" } as const;
+const url = env.STATEHOUSE_DEMO_FUNCTIONS_URL;
+
+const MODULE = `kind: io.statefun.endpoints.v2/http
+spec:
+  functions: example/*
+  urlPathTemplate: ${url}
+  transport:
+    type: io.statefun.transports.v1/async
+---
+kind: io.statefun.endpoints.v2/http
+spec:
+  functions: com.example/*
+  urlPathTemplate: ${url}
+  transport:
+    type: io.statefun.transports.v1/async
+---
+kind: io.statefun.playground.v1/ingress
+spec:
+  port: 8090
+---
+kind: io.statefun.playground.v1/egress
+spec:
+  port: 8091
+  topics:
+    - greetings
+    - receipts
+`;
+
+const DEMO_TYPES: Record<string, string[]> = {
+  "example/*": ["example/person", "example/greeter"],
+  "com.example/*": ["com.example/stock", "com.example/user-shopping-cart"],
+};
+
+try {
+  if (await ensureBootstrapAdmin(ctx)) console.log(`seed: created admin user "${env.STATEHOUSE_ADMIN_USER}"`);
+  try {
+    await createApplication(ctx, seed, { name: "playground", description: "StateFun playground: greeter and shopping cart" });
+    console.log('seed: created application "playground"');
+  } catch (e) {
+    if (!(e instanceof AppError && e.code === "already-exists")) throw e;
+  }
+  const diff = await importModule(ctx, seed, "playground", MODULE, false);
+  console.log(`seed: playground module applied (${diff.endpoints.added.length} endpoints added, ${diff.endpoints.unchanged} unchanged)`);
+  const endpoints = await ctx.db.functionEndpoint.findMany({ where: { application: { name: "playground" } } });
+  for (const e of endpoints)
+    for (const type of DEMO_TYPES[e.functions] ?? []) {
+      try {
+        await reprobeEndpoint(ctx, seed, "playground", e.id, type);
+        console.log(`seed: probed ${type}`);
+      } catch (err) {
+        // The functions may not be up yet; the console can probe later.
+        console.log(`seed: could not probe ${type} at ${url} (${(err as Error).message}); continuing`);
+      }
+    }
+} finally {
+  await closeContext(ctx);
+}
