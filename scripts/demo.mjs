@@ -163,8 +163,9 @@ async function shutdown(code) {
   stopping = true;
   if (oneShot) oneShot.kill("SIGTERM");
   const running = services.filter((s) => !s.exited);
-  if (running.length) step(`stopping ${running.map((s) => s.name).join(", ")}`);
-  for (const svc of [...running].reverse()) signalService(svc, "SIGTERM");
+  const order = [...running].reverse(); // web and worker before the functions they call
+  if (order.length) step(`stopping ${order.map((s) => s.name).join(", ")}`);
+  for (const svc of order) signalService(svc, "SIGTERM");
   const all = Promise.all(running.map((s) => s.exit));
   const timedOut = await Promise.race([all.then(() => false), sleep(10_000).then(() => true)]);
   if (timedOut) {

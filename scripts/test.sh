@@ -33,15 +33,14 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
 fi
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 for _ in $(seq 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.5; done
-psql -h 127.0.0.1 -U postgres -d postgres -qAtc "SELECT 1 FROM pg_database WHERE datname='${TEST_DB_NAME}'" | grep -q 1 \
-  || psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE \"${TEST_DB_NAME}\""
+# A fresh test database every run: no schema left over from an earlier, interrupted run.
+psql -h 127.0.0.1 -U postgres -d postgres -q -c "DROP DATABASE IF EXISTS \"${TEST_DB_NAME}\" WITH (FORCE)" -c "CREATE DATABASE \"${TEST_DB_NAME}\"" 2>&1 | grep -v NOTICE || true
 
 step "dependencies"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 
 step "migrations"
 # e2e uses the public schema of the test database; every vitest file makes a schema of its own.
-psql -h 127.0.0.1 -U postgres -d "$TEST_DB_NAME" -qc 'DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;' 2>&1 | grep -v NOTICE || true
 npm run -s db:deploy
 
 step "lint + typecheck"
