@@ -21,13 +21,18 @@ ENV NEXT_TELEMETRY_DISABLED=1 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
-# postinstall runs `npm run -s db:generate` (prisma generate, offline, wasm engine), which needs the schema,
-# prisma.config.ts and the timer preload; nothing else of the source is needed to install.
+# `prisma generate` (the postinstall: wasm engine, offline) needs the schema, prisma.config.ts and the timer
+# preload; nothing else of the source is needed to install.
 COPY package.json package-lock.json ./
 COPY prisma.config.ts ./
 COPY prisma ./prisma
 COPY scripts/unref-long-timers.cjs ./scripts/unref-long-timers.cjs
-RUN npm ci
+# The image's npm 10 ignores package.json "allowScripts" and would run every install script, including the
+# Prisma engine downloads (stack.md P7). Apply the same policy by hand: no scripts, then only the approved
+# ones (esbuild, msgpackr-extract), then the project's postinstall.
+RUN npm ci --ignore-scripts \
+ && npm rebuild esbuild msgpackr-extract \
+ && npm run -s db:generate
 
 # ---- build: compile the Next.js app --------------------------------------------------------------------
 FROM deps AS build

@@ -17,7 +17,10 @@ export class RegistrySnapshot {
     readonly version: number,
     readonly endpoints: BoundEndpoint[],
   ) {
-    for (const e of endpoints) (e.typeName === null ? this.namespaces.set(e.namespace, e) : this.exact.set(e.functions, e));
+    for (const e of endpoints) {
+      if (e.typeName === null) this.namespaces.set(e.namespace, e);
+      else this.exact.set(e.functions, e);
+    }
   }
 
   resolve(functionType: string): BoundEndpoint | null {
