@@ -41,12 +41,14 @@ export async function login(ctx: Ctx, input: { username: string; password: strin
   const csrfToken = randomSecret(24);
   const now = ctx.now();
   const expiresAt = new Date(now.getTime() + ctx.env.STATEHOUSE_SESSION_HOURS * 3_600_000);
-  await ctx.db.$transaction([
-    ctx.db.session.create({ data: { tokenHash: sha256(sessionToken), csrfToken, userId: user.id, expiresAt } }),
-    ctx.db.user.update({ where: { id: user.id }, data: { lastLoginAt: now } }),
-    ctx.db.session.deleteMany({ where: { userId: user.id, expiresAt: { lt: now } } }),
-  ]);
-  return { sessionToken, csrfToken, expiresAt, principal: { kind: "user", name: user.username, role: user.role } };
+  const principal: Principal = { kind: "user", name: user.username, role: user.role };
+  await ctx.db.$transaction(async (tx) => {
+    await tx.session.create({ data: { tokenHash: sha256(sessionToken), csrfToken, userId: user.id, expiresAt } });
+    await tx.user.update({ where: { id: user.id }, data: { lastLoginAt: now } });
+    await tx.session.deleteMany({ where: { userId: user.id, expiresAt: { lt: now } } });
+    await recordAudit(tx, principal, { action: "session.login", targetType: "user", target: user.username, after: { expiresAt: expiresAt.toISOString() } });
+  });
+  return { sessionToken, csrfToken, expiresAt, principal };
 }
 
 export async function logout(ctx: Ctx, sessionId: string | null): Promise<void> {

@@ -38,6 +38,9 @@ export async function exportModule(ctx: Ctx, appName: string): Promise<string> {
 export async function importModule(ctx: Ctx, actor: Principal, appName: string, yamlText: string, dryRun: boolean): Promise<ModuleDiff> {
   if (yamlText.trim() === "") throw new AppError("invalid-module", "the module is empty; send a StateFun module YAML (format 3.1) as the body");
   const next = parseModuleYaml(yamlText);
+  // An empty module would silently unbind every function of the application; deleting endpoints is explicit.
+  if (next.endpoints.length + next.ingresses.length + next.egresses.length === 0)
+    throw new AppError("invalid-module", "the module declares no components; send `kind:`/`spec:` documents (format 3.1), or delete endpoints one by one");
   const app = await findApplication(ctx.db, appName);
   if (dryRun) return { applied: false, ...diffModule(await currentModule(ctx.db, app.id), next) };
   try {

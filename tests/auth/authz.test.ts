@@ -94,6 +94,7 @@ describe("console sessions", () => {
     const session = /sh_session=([^;]+)/.exec(cookies.join("\n"))![1];
     expect(cookies.find((c) => c.startsWith("sh_session="))).toMatch(/HttpOnly/);
     expect(cookies.find((c) => c.startsWith("sh_csrf="))).not.toMatch(/HttpOnly/);
+    expect(await ctx.db.auditEvent.count({ where: { action: "session.login", target: "admin" } })).toBeGreaterThan(0);
     return { cookie: session, csrf: res.json.csrfToken as string };
   }
 
