@@ -1,7 +1,8 @@
-/** Runs once when the Next.js server starts: bad config or unreachable stores stop it with one clear line. */
+/**
+ * Runs once when the Next.js server starts: bad config or unreachable stores stop it with one clear line.
+ * NEXT_RUNTIME is Next's own build-time switch (not configuration): it must be read literally here so the
+ * Edge bundle drops the Node-only import.
+ */
 export async function register() {
-  const { isNextNodeRuntime, envOrExit } = await import("./server/env");
-  if (!isNextNodeRuntime()) return;
-  const { assertDependenciesOrExit } = await import("./server/startup");
-  await assertDependenciesOrExit(envOrExit());
+  if (process.env.NEXT_RUNTIME === "nodejs") await import("./server/instrumentation-node");
 }

@@ -24,3 +24,37 @@ export async function createToken(request: APIRequestContext, role: "viewer" | "
   const body = (await res.json()) as { token: string };
   return body.token;
 }
+
+interface AppSummary {
+  name: string;
+}
+interface AppDetail {
+  endpoints: Array<{ id: string; functions: string }>;
+}
+
+/**
+ * Function types are bound once across all applications. A journey that registers `<namespace>/*` first
+ * removes such bindings left by earlier runs of e2e applications (named `e2e-…`), so reruns against the
+ * same database do not fail with `already-exists`.
+ */
+export async function releaseNamespace(request: APIRequestContext, namespace: string): Promise<void> {
+  const headers = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+  let cursor: string | null = null;
+  do {
+    const res = await request.get("/api/v1/applications", { headers, params: { limit: 200, ...(cursor ? { cursor } : {}) } });
+    expect(res.status(), await res.text()).toBe(200);
+    const page = (await res.json()) as { applications: AppSummary[]; next: string | null };
+    for (const app of page.applications.filter((a) => a.name.startsWith("e2e-"))) {
+      const detail = (await (await request.get(`/api/v1/applications/${app.name}`, { headers })).json()) as AppDetail;
+      for (const e of detail.endpoints.filter((x) => x.functions.split("/")[0] === namespace)) {
+        const del = await request.delete(`/api/v1/applications/${app.name}/endpoints/${e.id}`, { headers });
+        expect(del.status(), await del.text()).toBe(200);
+      }
+    }
+    cursor = page.next;
+  } while (cursor);
+}
+
+export async function deleteApplication(request: APIRequestContext, name: string): Promise<void> {
+  await request.delete(`/api/v1/applications/${name}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+}

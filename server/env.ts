@@ -70,5 +70,3 @@ export function envOrExit(): Env {
 }
 
 
-/** Next.js sets NEXT_RUNTIME per bundle; instrumentation must only run its Node checks in the Node runtime. */
-export const isNextNodeRuntime = () => process.env.NEXT_RUNTIME === "nodejs";

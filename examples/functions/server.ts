@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got ${values.port}`);
   const server = await startFunctionServer({ port, host: values.host });
-  console.log(`example functions (example/*, com.example/*) listening on ${values.host}:${server.port}${FUNCTIONS_PATH}`);
+  console.log(`example functions (example/*, com.example/*) listening on http://${values.host}:${server.port}${FUNCTIONS_PATH}`);
   const stop = () => {
     server.close().then(
       () => process.exit(0),

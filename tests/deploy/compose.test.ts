@@ -69,6 +69,19 @@ function composeProblems(doc: unknown): string[] {
       if (source && !/^[./~$]/.test(source) && !(source in volumes)) problems.push(`${name}: undeclared volume "${source}"`);
     }
   }
+  // depends_on must be acyclic, or `up` can never start the services involved.
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (name: string, trail: string[]): void => {
+    if (state.get(name) === "done" || !services[name]) return;
+    if (state.get(name) === "visiting") {
+      problems.push(`depends_on cycle: ${[...trail.slice(trail.indexOf(name)), name].join(" -> ")}`);
+      return;
+    }
+    state.set(name, "visiting");
+    for (const t of dependsOnTargets(services[name])) visit(t, [...trail, name]);
+    state.set(name, "done");
+  };
+  for (const name of Object.keys(services)) visit(name, []);
   return problems;
 }
 
@@ -156,6 +169,9 @@ describe("docker-compose.yml", () => {
     const migrateDeps = services.migrate.depends_on as Record<string, { condition: string }>;
     expect(migrateDeps.postgres.condition).toBe("service_healthy");
     expect(migrateDeps.redis.condition).toBe("service_healthy");
+    // The seed probes the demo functions (best effort); they depend on nothing, so there is no cycle.
+    expect(migrateDeps.functions.condition).toBe("service_healthy");
+    expect(services.functions.depends_on).toBeUndefined();
   });
 
   it("lets the worker scale: no container_name, no host ports", () => {
@@ -224,6 +240,13 @@ describe("compose validator (negative cases)", () => {
       (d.services.web.depends_on as Record<string, unknown>).cache = { condition: "service_healthy" };
     });
     expect(problems).toContain('web: depends_on unknown service "cache"');
+  });
+
+  it("rejects a depends_on cycle", () => {
+    const problems = mutated((d) => {
+      d.services.functions.depends_on = { migrate: { condition: "service_completed_successfully" } };
+    });
+    expect(problems).toContain("depends_on cycle: migrate -> functions -> migrate");
   });
 
   it("rejects a wrongly typed key (ports: 3000)", () => {

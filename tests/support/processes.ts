@@ -23,7 +23,7 @@ export interface Spawned {
 export function spawnEntry(entry: string, env: Record<string, string>): Spawned {
   const child = spawn(process.execPath, ["--import", "tsx", join(process.cwd(), entry)], {
     cwd: process.cwd(),
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env } as unknown as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -1,0 +1,4 @@
+import { envOrExit } from "./env";
+import { assertDependenciesOrExit } from "./startup";
+
+await assertDependenciesOrExit(envOrExit());
