@@ -3,7 +3,7 @@
  * to the demo functions (the StateFun playground greeter and shopping cart, served by the official JS SDK).
  * Idempotent: run it as often as you like.
  */
-export {};
+import { readFileSync } from "node:fs";
 
 try {
   process.loadEnvFile();
@@ -24,31 +24,10 @@ const ctx = createContext(env, "producer", { process: "seed" });
 const seed = { kind: "admin-token", name: "seed", role: "admin" } as const;
 const url = env.STATEHOUSE_DEMO_FUNCTIONS_URL;
 
-const MODULE = `kind: io.statefun.endpoints.v2/http
-spec:
-  functions: example/*
-  urlPathTemplate: ${url}
-  transport:
-    type: io.statefun.transports.v1/async
----
-kind: io.statefun.endpoints.v2/http
-spec:
-  functions: com.example/*
-  urlPathTemplate: ${url}
-  transport:
-    type: io.statefun.transports.v1/async
----
-kind: io.statefun.playground.v1/ingress
-spec:
-  port: 8090
----
-kind: io.statefun.playground.v1/egress
-spec:
-  port: 8091
-  topics:
-    - greetings
-    - receipts
-`;
+const MODULE = readFileSync(new URL("../examples/playground/module.yaml", import.meta.url), "utf8").replaceAll(
+  "http://functions:8000/statefun",
+  url,
+);
 
 const DEMO_TYPES: Record<string, string[]> = {
   "example/*": ["example/person", "example/greeter"],
