@@ -43,12 +43,12 @@ step "migrations"
 # e2e uses the public schema of the test database; every vitest file makes a schema of its own.
 npm run -s db:deploy
 
-step "lint + typecheck"
-npm run -s lint
-
 mkdir -p .ci-results   # not test-results/: Playwright wipes that (stack.md P20)
 rm -f .ci-results/*.json
 status=0
+
+step "lint + typecheck"
+npm run -s lint || { echo "lint/typecheck FAILED"; status=1; }
 
 step "unit + integration tests (vitest)"
 npx vitest run --reporter=default --reporter=json --outputFile.json=.ci-results/vitest.json || status=1
