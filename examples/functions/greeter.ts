@@ -21,6 +21,7 @@ export const EgressRecordType = StateFun.jsonType<EgressRecord>("io.statefun.pla
 export const PLAYGROUND_EGRESS = "io.statefun.playground/egress";
 
 export function greetingFor(name: string, visits: number): string {
+  if (visits === 0) return "";
   if (visits === 1) return `Welcome ${name}`;
   if (visits === 2) return `Nice to see you again ${name}`;
   if (visits === 3) return `Third time is a charm ${name}`;

@@ -143,10 +143,13 @@ export type Encodable<T> = T extends Uint8Array
 
 /** The bytes are not a well-formed message of the expected type. */
 export class MalformedMessageError extends Error {
+  /** What was wrong, without the message type and size. */
+  readonly reason: string;
   constructor(messageType: string, byteLength: number, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super(`malformed ${messageType} (${byteLength} bytes): ${reason}`, { cause });
     this.name = "MalformedMessageError";
+    this.reason = reason;
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import type { DeclaredState, ProbeResult } from "@/server/contracts/registry";
 import { AppError } from "@/server/errors";
-import { decodeFromFunction, encodeToFunction, type FromFunction } from "@/server/protocol/codec";
+import { decodeFromFunction, encodeToFunction, MalformedMessageError, type FromFunction } from "@/server/protocol/codec";
 import { postToFunction, TransportError } from "@/server/protocol/transport";
 import { renderUrl, validateUrlTemplate } from "./url-template";
 
@@ -91,21 +91,21 @@ export async function probeFunction(input: ProbeInput): Promise<ProbeResult> {
     });
   }
 
+  const notFromFunction = (why: string) =>
+    new AppError(
+      "probe-failed",
+      `the reply from ${url} is not a StateFun FromFunction (${reply.body.length} bytes, content-type ${reply.contentType ?? "none"}): ${why}`,
+      { url, contentType: reply.contentType },
+    );
   let decoded: FromFunction;
   try {
     decoded = decodeFromFunction(reply.body);
   } catch (e) {
-    throw new AppError("probe-failed", `the reply from ${url} is not a StateFun FromFunction: ${(e as Error).message}`, {
-      url,
-      contentType: reply.contentType,
-    });
+    throw notFromFunction(e instanceof MalformedMessageError ? e.reason : String(e));
   }
   // Unknown fields decode to an empty message; a real SDK never sends bytes that carry neither oneof member.
   if (reply.body.length > 0 && !decoded.invocationResult && !decoded.incompleteInvocationContext)
-    throw new AppError("probe-failed", `the reply from ${url} is not a StateFun FromFunction: ${snippet(reply.body)}`, {
-      url,
-      contentType: reply.contentType,
-    });
+    throw notFromFunction(`neither invocation_result nor incomplete_invocation_context; starts with "${snippet(reply.body)}"`);
 
   return {
     reachable: true,

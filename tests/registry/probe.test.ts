@@ -163,6 +163,15 @@ describe("probe failures", () => {
     expect(e.message).toMatch(/not a StateFun FromFunction/);
   });
 
+  it("treats a 200 body of unknown fields only (neither oneof member) as not a StateFun FromFunction", async () => {
+    const base = await serve((_req, res) => {
+      res.writeHead(200).end(Buffer.from([0x08, 0x01]));
+    });
+    const e = await probeError({ urlPathTemplate: base, functionType: "example/person" });
+    expect(e.code).toBe("probe-failed");
+    expect(e.message).toMatch(/not a StateFun FromFunction .*neither invocation_result nor incomplete_invocation_context/);
+  });
+
   it("treats a 200 HTML page as not a StateFun FromFunction either", async () => {
     const base = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><title>It works</title>");
