@@ -165,7 +165,7 @@ export function RegisterEndpointForm({ app }: { app: string }) {
             spellCheck={false}
             autoComplete="off"
             required
-            hint="May use {function.namespace} and {function.name}."
+            hint="http(s); {function.name} is replaced by the function type's name."
             error={errors.url}
           />
           <Field
