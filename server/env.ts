@@ -35,6 +35,18 @@ const EnvSchema = z.object({
   STATEHOUSE_DEMO_FUNCTIONS_URL: z.string().url().default("http://127.0.0.1:8000/statefun"),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2000),
+  /** Fixed for the life of a deployment's data: every key of an address lives in partition hash(address) mod P. */
+  STATEHOUSE_PARTITIONS: z.coerce.number().int().min(1).max(16384).default(256),
+  /** BullMQ carries partition groups, never messages (DESIGN §3): one job per group. */
+  DISPATCH_GROUPS: z.coerce.number().int().min(1).max(4096).default(16),
+  DISPATCH_SLICE_MS: z.coerce.number().int().min(100).default(5000),
+  DISPATCH_LEASE_MS: z.coerce.number().int().min(500).default(15000),
+  DISPATCH_CLAIM_BATCH: z.coerce.number().int().min(1).max(1000).default(64),
+  DISPATCH_MAX_INFLIGHT: z.coerce.number().int().min(1).max(100000).default(512),
+  /** Messages per address returned by one claim; each call sends at most the endpoint's maxNumBatchRequests. */
+  DISPATCH_MAX_BATCH: z.coerce.number().int().min(1).max(10000).default(1000),
+  INGRESS_MAX_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+  INGRESS_IDEMPOTENCY_HOURS: z.coerce.number().positive().default(24),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,0 +1,242 @@
+import { randomBytes } from "node:crypto";
+import type { Redis } from "../redis";
+import { Partitioning } from "./keys";
+import { scriptsFor, type DataPlaneScripts } from "./scripts";
+
+/**
+ * Until the checkpointer drains changelog streams into Postgres (durability issue), each partition's stream
+ * is capped approximately so Redis memory stays bounded.
+ */
+export const CHANGELOG_MAX_LEN = 100_000;
+export const EGRESS_MAX_LEN = 1_000_000;
+
+export interface EnqueueItem {
+  address: string;
+  functionType: string;
+  entry: Buffer;
+  /** ≤ 0: no cap. */
+  cap: number;
+  idempotencyKey?: string;
+}
+export type EnqueueResult = "queued" | "duplicate" | "mailbox-full";
+
+export interface Claimed {
+  partition: number;
+  address: string;
+  version: number;
+  token: string;
+  epoch: string;
+  /** Redis time at claim (ms): TTLs are judged against it. */
+  now: number;
+  state: Map<string, Buffer>;
+  mailbox: Buffer[];
+}
+
+export interface Mutation {
+  name: string;
+  op: "M" | "D";
+  value?: Buffer;
+}
+export interface Outgoing {
+  address: string;
+  functionType: string;
+  entry: Buffer;
+}
+export interface TimerOp {
+  op: "S" | "C";
+  /** Scoped to the sender: `<sender address>\0<token>`; "" for an untokened send. */
+  tokenKey: string;
+  timerId?: string;
+  delayMs?: number;
+  target?: Outgoing;
+}
+export interface EgressRecord {
+  streamKey: string;
+  typename: string;
+  value: Buffer;
+  topic: string;
+  source: string;
+}
+export interface CommitPlan {
+  claimed: Claimed;
+  functionType: string;
+  consumed: number;
+  mutations: Mutation[];
+  outgoing: Outgoing[];
+  timers: TimerOp[];
+  egress: EgressRecord[];
+  summary: string;
+}
+
+export class FencedError extends Error {}
+export class DuplicateTokenError extends Error {}
+
+/** Typed access to the data-plane scripts. Holds no state but the connection and the key layout. */
+export class DataPlane {
+  readonly keys: Partitioning;
+  private readonly s: DataPlaneScripts;
+  private readonly b: DataPlaneScripts;
+
+  constructor(
+    readonly redis: Redis,
+    prefix: string,
+    partitions: number,
+    groups: number,
+  ) {
+    this.keys = new Partitioning(prefix, partitions, groups);
+    const { text, binary } = scriptsFor(redis);
+    this.s = text;
+    this.b = binary;
+  }
+
+  /** Messages for many addresses; one script call per partition, all in one pipeline round trip. */
+  async enqueue(items: EnqueueItem[], idempotencyTtlMs: number): Promise<EnqueueResult[]> {
+    const byPartition = new Map<number, number[]>();
+    items.forEach((it, i) => {
+      const p = this.keys.partitionOf(it.address);
+      (byPartition.get(p) ?? byPartition.set(p, []).get(p)!).push(i);
+    });
+    const results: EnqueueResult[] = new Array(items.length);
+    await Promise.all(
+      [...byPartition].map(async ([p, idx]) => {
+        const args: Array<string | number | Buffer> = [this.keys.ready(p), this.keys.pp(p), this.keys.bell, p, idempotencyTtlMs];
+        for (const i of idx) {
+          const it = items[i];
+          args.push(it.address, it.functionType, it.entry, it.cap, it.idempotencyKey ?? "");
+        }
+        const res = (await this.s.enqueue(...args)) as number[];
+        idx.forEach((i, j) => (results[i] = res[j] === 1 ? "queued" : res[j] === 0 ? "duplicate" : "mailbox-full"));
+      }),
+    );
+    return results;
+  }
+
+  async claim(p: number, k: number, batch: number, leaseMs: number): Promise<Claimed[]> {
+    const token = randomBytes(9).toString("base64url");
+    const raw = (await this.b.claim(this.keys.ready(p), this.keys.leases(p), this.keys.pp(p), k, batch, leaseMs, token)) as unknown[];
+    const now = Number((raw[0] as Buffer).toString());
+    const out: Claimed[] = [];
+    for (let i = 1; i < raw.length; i++) {
+      const [addr, ver, tok, st, mb, epoch] = raw[i] as [Buffer, Buffer, Buffer, Buffer[], Buffer[], Buffer];
+      const state = new Map<string, Buffer>();
+      for (let j = 0; j < st.length; j += 2) state.set(st[j].toString(), st[j + 1]);
+      out.push({ partition: p, address: addr.toString(), version: Number(ver.toString()), token: tok.toString(), epoch: epoch.toString(), now, state, mailbox: mb });
+    }
+    return out;
+  }
+
+  private target(o: Outgoing): Array<string | number | Buffer> {
+    const tp = this.keys.partitionOf(o.address);
+    return [this.keys.pp(tp), o.address, o.functionType, o.entry, this.keys.ready(tp), tp];
+  }
+
+  async commit(plan: CommitPlan): Promise<{ version: number; seq: number }> {
+    const c = plan.claimed;
+    const p = c.partition;
+    const k = this.keys;
+    const args: Array<string | number | Buffer> = [
+      k.meta(p, c.address), k.mailbox(p, c.address), k.state(p, c.address), k.ready(p), k.leases(p), k.epoch(p), k.changelog(p), k.seq, k.stats(p),
+      c.address, c.token, c.version, c.epoch, plan.consumed, k.bell, p, plan.functionType, CHANGELOG_MAX_LEN, plan.summary,
+    ];
+    args.push(plan.mutations.length);
+    for (const m of plan.mutations) args.push(m.name, m.op, m.value ?? "");
+    args.push(plan.outgoing.length);
+    for (const o of plan.outgoing) args.push(...this.target(o));
+    args.push(plan.timers.length);
+    for (const t of plan.timers) {
+      if (t.op === "S") {
+        const tgt = this.target(t.target!);
+        // timer data: token \0 target prefix \0 address \0 function type \0 ready key \0 partition \0 entry
+        const payload = Buffer.concat([Buffer.from(`${tgt[0]}\0${tgt[1]}\0${tgt[2]}\0${tgt[4]}\0${tgt[5]}\0`), t.target!.entry]);
+        args.push("S", k.timers(p), k.timerData(p), k.tokens(p), t.timerId!, t.delayMs!, t.tokenKey, payload);
+      } else args.push("C", k.timers(p), k.timerData(p), k.tokens(p), "", 0, t.tokenKey, "");
+    }
+    args.push(plan.egress.length);
+    for (const e of plan.egress) args.push(e.streamKey, EGRESS_MAX_LEN, e.typename, e.value, e.topic, e.source);
+    try {
+      const [version, seq] = (await this.s.commit(...args)) as [number, number];
+      return { version, seq };
+    } catch (e) {
+      const msg = (e as Error).message ?? "";
+      if (msg.startsWith("FENCED")) throw new FencedError(msg);
+      if (msg.startsWith("TOKEN")) throw new DuplicateTokenError(msg.slice(6));
+      throw e;
+    }
+  }
+
+  abandon(c: Claimed) {
+    return this.s.abandon(this.keys.meta(c.partition, c.address), this.keys.leases(c.partition), this.keys.ready(c.partition), c.address, c.token, this.keys.bell, c.partition);
+  }
+
+  async park(c: Claimed, error: string, attempts: number): Promise<boolean> {
+    const p = c.partition;
+    return (await this.s.park(this.keys.meta(p, c.address), this.keys.leases(p), this.keys.parked(p), c.address, c.token, error, attempts)) === 1;
+  }
+
+  async unpark(address: string, mode: "resume" | "skip", functionType: string): Promise<{ ok: boolean; dropped: Buffer | null }> {
+    const p = this.keys.partitionOf(address);
+    const k = this.keys;
+    const [ok, dropped] = (await this.b.unpark(k.meta(p, address), k.mailbox(p, address), k.parked(p), k.ready(p), k.stats(p), address, mode, k.bell, p, functionType)) as [number, Buffer?];
+    return { ok: Number(ok) === 1, dropped: dropped && dropped.length ? dropped : null };
+  }
+
+  hold(c: Claimed, functionType: string) {
+    return this.s.hold(this.keys.meta(c.partition, c.address), this.keys.leases(c.partition), this.keys.held(c.partition), c.address, c.token, functionType);
+  }
+
+  async unhold(p: number, addresses: string[]): Promise<number> {
+    if (addresses.length === 0) return 0;
+    return (await this.s.unhold(this.keys.held(p), this.keys.ready(p), this.keys.bell, p, ...addresses)) as number;
+  }
+
+  async reap(p: number, max = 500): Promise<number> {
+    return (await this.s.reap(this.keys.leases(p), this.keys.ready(p), this.keys.pp(p), max, this.keys.bell, p)) as number;
+  }
+
+  async extend(p: number, leaseMs: number, held: Array<[string, string]>): Promise<number> {
+    if (held.length === 0) return 0;
+    return (await this.s.extend(this.keys.leases(p), this.keys.pp(p), leaseMs, ...held.flat())) as number;
+  }
+
+  async fireTimers(p: number, max = 500): Promise<number> {
+    return (await this.s.fireTimers(this.keys.timers(p), this.keys.timerData(p), this.keys.tokens(p), max, this.keys.bell)) as number;
+  }
+
+  /** Returns every registered spec of the type, or the conflict. */
+  async registerSpecs(functionType: string, specs: Array<{ name: string; typename: string; mode: string; ms: number }>) {
+    const args: string[] = [];
+    for (const s of specs) args.push(s.name, `${s.typename}\0${s.mode}\0${s.ms}`, s.typename);
+    const res = (await this.s.registerSpecs(this.keys.specs(functionType), ...args)) as string[];
+    if (res[0] === "CONFLICT") return { conflict: { name: res[1], registered: res[2], declared: res[3] } } as const;
+    return { specs: parseSpecs(res.slice(1)) } as const;
+  }
+
+  async loadSpecs(functionType: string) {
+    const flat = await this.redis.hgetall(this.keys.specs(functionType));
+    return parseSpecs(Object.entries(flat).flat());
+  }
+
+  async patch(address: string, expectedVersion: number, mutations: Mutation[], summary: string) {
+    const p = this.keys.partitionOf(address);
+    const args: Array<string | number | Buffer> = [this.keys.meta(p, address), this.keys.state(p, address), this.keys.changelog(p), this.keys.seq, address, expectedVersion, summary, CHANGELOG_MAX_LEN];
+    for (const m of mutations) args.push(m.name, m.op, m.value ?? "");
+    const res = (await this.s.patch(...args)) as [string, number, number?];
+    return res[0] === "OK" ? ({ version: Number(res[1]), seq: Number(res[2]) } as const) : ({ conflict: Number(res[1]) } as const);
+  }
+}
+
+export interface StateSpec {
+  name: string;
+  typename: string;
+  expireMode: "NONE" | "AFTER_WRITE" | "AFTER_INVOKE";
+  expireAfterMillis: number;
+}
+
+function parseSpecs(flat: string[]): StateSpec[] {
+  const out: StateSpec[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const [typename, mode, ms] = flat[i + 1].split("\0");
+    out.push({ name: flat[i], typename, expireMode: mode as StateSpec["expireMode"], expireAfterMillis: Number(ms) });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -1,0 +1,124 @@
+import type { Logger } from "../logger";
+import type { RegistrySnapshot } from "../registry/registry-snapshot";
+import type { Bell } from "./bell";
+import type { Claimed, DataPlane } from "./data-plane";
+import { processClaimed, type DispatchObserver } from "./invoke";
+import type { SpecCache } from "./spec-cache";
+
+export interface RunnerConfig {
+  claimBatch: number;
+  maxBatch: number;
+  leaseMs: number;
+  maxInflight: number;
+}
+
+const TIMER_EVERY_MS = 50;
+const MAINTENANCE_EVERY_MS = 1_000;
+const IDLE_WAIT_MS = 250;
+
+/**
+ * Drains the ready addresses of one partition group for a time slice: claim → call → commit, many addresses
+ * concurrently, one call per address. Between claims it fires due timers, reaps expired leases, extends the
+ * leases of calls still in flight and releases held addresses whose application was resumed.
+ */
+export class GroupRunner {
+  private inflight = 0;
+
+  constructor(
+    private readonly plane: DataPlane,
+    private readonly bell: Bell,
+    private readonly registry: () => RegistrySnapshot,
+    private readonly specs: SpecCache,
+    private readonly log: Logger,
+    private readonly cfg: RunnerConfig,
+    private readonly observer?: DispatchObserver,
+  ) {}
+
+  async run(group: number, sliceMs: number, signal: AbortSignal): Promise<{ activations: number }> {
+    const partitions = this.plane.keys.partitionsOfGroup(group);
+    const mine = new Set(partitions);
+    const deadline = Date.now() + sliceMs;
+    const active = new Map<string, { c: Claimed; done: Promise<void> }>();
+    let activations = 0;
+    let lastTimers = 0;
+    let lastMaintenance = 0;
+    this.bell.markAll(partitions);
+    let settled: () => void = () => undefined;
+    let anySettled = new Promise<void>((r) => (settled = r));
+    const deps = { plane: this.plane, registry: this.registry, specs: this.specs, log: this.log, observer: this.observer, signal };
+
+    const start = (c: Claimed) => {
+      this.inflight++;
+      activations++;
+      const done = processClaimed(deps, c)
+        .then(() => undefined)
+        .catch((e) => {
+          // Redis or bug: leave the lease to expire so the reaper requeues it; never lose the mailbox.
+          this.log.error({ err: e, address: c.address }, "activation failed; the lease will expire and be retried");
+        })
+        .finally(() => {
+          this.inflight--;
+          active.delete(c.address);
+          settled();
+          anySettled = new Promise<void>((r) => (settled = r));
+        });
+      active.set(c.address, { c, done });
+    };
+
+    while (Date.now() < deadline && !signal.aborted) {
+      const now = Date.now();
+      if (now - lastTimers >= TIMER_EVERY_MS) {
+        lastTimers = now;
+        await Promise.all(partitions.map((p) => this.plane.fireTimers(p)));
+      }
+      if (now - lastMaintenance >= MAINTENANCE_EVERY_MS) {
+        lastMaintenance = now;
+        await this.maintain(partitions, active);
+        this.bell.markAll(partitions); // safety net for a missed bell
+      }
+      let claimed = 0;
+      const room = this.cfg.maxInflight - this.inflight;
+      if (room > 0) {
+        const dirty = this.bell.take(partitions);
+        const per = Math.max(1, Math.min(this.cfg.claimBatch, Math.ceil(room / Math.max(1, dirty.length))));
+        const results = await Promise.all(dirty.map((p) => this.plane.claim(p, per, this.cfg.maxBatch, this.cfg.leaseMs).then((cs) => ({ p, cs }))));
+        for (const { p, cs } of results) {
+          if (cs.length === per) this.bell.ring(p); // maybe more waiting
+          for (const c of cs) start(c);
+          claimed += cs.length;
+        }
+      }
+      if (claimed === 0) {
+        const wait = Math.min(IDLE_WAIT_MS, TIMER_EVERY_MS, Math.max(1, deadline - Date.now()));
+        await this.bell.wait(mine, wait, active.size > 0 ? anySettled : undefined);
+      }
+    }
+    // Let the calls in flight finish and commit; keep their leases alive meanwhile (a call may take minutes).
+    while (active.size > 0) {
+      await Promise.race([anySettled, new Promise((r) => setTimeout(r, this.cfg.leaseMs / 3))]);
+      if (active.size > 0) await this.extendLeases(active);
+    }
+    return { activations };
+  }
+
+  private async extendLeases(active: Map<string, { c: Claimed }>): Promise<void> {
+    const byPartition = new Map<number, Array<[string, string]>>();
+    for (const { c } of active.values()) (byPartition.get(c.partition) ?? byPartition.set(c.partition, []).get(c.partition)!).push([c.address, c.token]);
+    await Promise.all([...byPartition].map(([p, held]) => this.plane.extend(p, this.cfg.leaseMs, held)));
+  }
+
+  private async maintain(partitions: number[], active: Map<string, { c: Claimed }>): Promise<void> {
+    const reg = this.registry();
+    await this.extendLeases(active);
+    await Promise.all(
+      partitions.map(async (p) => {
+        await this.plane.reap(p);
+        const held = await this.plane.redis.hgetall(this.plane.keys.held(p));
+        const release = Object.entries(held)
+          .filter(([, ftype]) => !reg.resolve(ftype)?.paused)
+          .map(([addr]) => addr);
+        await this.plane.unhold(p, release);
+      }),
+    );
+  }
+}

@@ -1,0 +1,24 @@
+--[[
+  Resume a parked address (retry its head message), optionally dropping the head message first (skip).
+  KEYS[1] meta  KEYS[2] mailbox  KEYS[3] parked  KEYS[4] ready  KEYS[5] partition stats
+  ARGV[1] address  ARGV[2] 'resume'|'skip'  ARGV[3] bell channel  ARGV[4] partition number  ARGV[5] function type
+  Returns {1, dropped entry or ''} or {0} when the address is not parked.
+]]
+if redis.call('HGET', KEYS[1], 'pk') ~= '1' then return { 0 } end
+local dropped = ''
+if ARGV[2] == 'skip' then
+  dropped = redis.call('LPOP', KEYS[2]) or ''
+  if dropped ~= '' then
+    redis.call('HINCRBY', KEYS[5], ARGV[5] .. '|backlog', -1)
+    redis.call('HINCRBY', KEYS[1], 'ver', 1)
+  end
+end
+redis.call('HDEL', KEYS[1], 'pk', 'perr', 'ps', 'patt', 'att')
+redis.call('ZREM', KEYS[3], ARGV[1])
+if redis.call('LLEN', KEYS[2]) > 0 then
+  redis.call('RPUSH', KEYS[4], ARGV[1])
+  redis.call('PUBLISH', ARGV[3], ARGV[4])
+else
+  redis.call('HSET', KEYS[1], 'sch', '0')
+end
+return { 1, dropped }
