@@ -13,6 +13,7 @@ const { createContext, closeContext } = await import("../server/context");
 const { RegistryCache } = await import("../server/registry/registry-cache");
 const { writeHeartbeat, removeHeartbeat } = await import("../server/operations/workers");
 const { checkHealth } = await import("../server/operations/health");
+const { DispatchService } = await import("../server/dispatch/dispatch-service");
 
 const env = envOrExit();
 await assertDependenciesOrExit(env);
@@ -23,7 +24,10 @@ const ctx = createContext(env, "worker", { process: "worker", worker: id });
 const registry = new RegistryCache(ctx);
 await registry.start();
 
-const roles = ["registry"];
+const dispatch = new DispatchService(ctx, registry);
+await dispatch.start();
+
+const roles = ["registry", "dispatch"];
 const beat = async () => {
   try {
     await registry.refreshIfStale();
@@ -68,6 +72,7 @@ async function shutdown(signal: string) {
   ctx.log.info({ signal }, "worker stopping");
   clearInterval(timer);
   server.close();
+  await dispatch.stop();
   await removeHeartbeat(ctx, id).catch(() => undefined);
   await registry.stop();
   await closeContext(ctx);

@@ -3,6 +3,7 @@ import { Ok, Role } from "./common";
 import * as A from "./auth";
 import * as O from "./operations";
 import * as R from "./registry";
+import * as M from "./messages";
 
 /**
  * Every HTTP route: method, path, required role, request schemas and the success response. Route handlers
@@ -18,7 +19,9 @@ export interface RouteSpec {
   params?: z.ZodObject;
   query?: z.ZodObject;
   /** JSON body schema, or a raw media type the handler reads itself. */
-  body?: z.ZodType | { raw: string };
+  body?: z.ZodType | { raw: string; binary?: boolean };
+  /** Largest accepted body; the default is 1 MiB. */
+  maxBytes?: number;
   status?: number;
   response: z.ZodType | { raw: string };
 }
@@ -54,6 +57,11 @@ export const api = {
   putModule: route({ method: "PUT", path: "/api/v1/applications/{app}/module", role: "admin", tag: "registry", summary: "Replace the application's endpoints, ingresses and egresses from a StateFun module YAML (format 3.1); ?dryRun=true only diffs", params: R.AppParams, query: R.ModuleQuery, body: { raw: "application/yaml" }, response: R.ModuleDiff }),
   getModule: route({ method: "GET", path: "/api/v1/applications/{app}/module", role: "viewer", tag: "registry", summary: "The application as a StateFun module YAML (round-trips with PUT)", params: R.AppParams, response: { raw: "application/yaml" } }),
   probe: route({ method: "POST", path: "/api/v1/probe", role: "operator", tag: "registry", summary: "Send a real ToFunction with no state and report the state the function declares", body: R.ProbeInput, response: R.ProbeResult }),
+
+  // messages
+  sendMessage: route({ method: "POST", path: "/api/v1/ingress/{namespace}/{type}/{id}", role: "operator", tag: "messages", summary: "Send one message to an address. Content-Type application/vnd.<typename> sends the body as-is; text/plain sends an io.statefun.types/string. Optional Idempotency-Key header.", params: M.AddressParams, body: { raw: "application/octet-stream", binary: true }, maxBytes: M.INGRESS_HARD_LIMIT, status: 202, response: M.Accepted }),
+  putMessage: route({ method: "PUT", path: "/api/v1/ingress/{namespace}/{type}/{id}", role: "operator", tag: "messages", summary: "Same as POST (the playground ingress uses PUT)", params: M.AddressParams, body: { raw: "application/octet-stream", binary: true }, maxBytes: M.INGRESS_HARD_LIMIT, status: 202, response: M.Accepted }),
+  sendBatch: route({ method: "POST", path: "/api/v1/ingress", role: "operator", tag: "messages", summary: "Send many messages as NDJSON, one {target, typename, value|base64, idempotencyKey?} per line; a bad line never drops the good ones", body: { raw: "application/x-ndjson" }, maxBytes: M.INGRESS_HARD_LIMIT, status: 200, response: M.BatchResult }),
 
   // operations
   audit: route({ method: "GET", path: "/api/v1/audit", role: "viewer", tag: "operations", summary: "Audit events, newest first", query: O.AuditQuery, response: O.AuditPage }),

@@ -2,17 +2,14 @@ import { Queue, Worker, type Job } from "bullmq";
 import type { Ctx } from "../context";
 import type { RegistryCache } from "../registry/registry-cache";
 import { Bell } from "./bell";
-import { DataPlane } from "./data-plane";
+import type { DataPlane } from "./data-plane";
+import { dataPlaneFor } from "./plane";
 import { GroupRunner } from "./group-runner";
 import type { DispatchObserver } from "./invoke";
 import { SpecCache } from "./spec-cache";
 
 export const DISPATCH_QUEUE = "dispatch";
 const ENSURE_EVERY_MS = 2_000;
-
-export function dataPlaneFor(ctx: Ctx): DataPlane {
-  return new DataPlane(ctx.redis, ctx.env.STATEHOUSE_REDIS_PREFIX, ctx.env.STATEHOUSE_PARTITIONS, ctx.env.DISPATCH_GROUPS);
-}
 
 /**
  * BullMQ carries partition groups, never messages (DESIGN §3): the queue holds one job per group; a worker

@@ -12,7 +12,13 @@ import { formatZodError } from "./zod-errors";
 const MAX_BODY_BYTES = 1024 * 1024;
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
-type BodyOf<S extends RouteSpec> = S["body"] extends z.ZodType ? z.output<S["body"]> : S["body"] extends { raw: string } ? string : undefined;
+type BodyOf<S extends RouteSpec> = S["body"] extends z.ZodType
+  ? z.output<S["body"]>
+  : S["body"] extends { binary: true }
+    ? Buffer
+    : S["body"] extends { raw: string }
+      ? string
+      : undefined;
 
 export interface HandlerInput<S extends RouteSpec> {
   ctx: Ctx;
@@ -50,13 +56,14 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z
   return r.data;
 }
 
-async function readBody(req: Request, spec: RouteSpec): Promise<unknown> {
+async function readBody(req: Request, spec: RouteSpec, limit: number): Promise<unknown> {
   if (!spec.body) return undefined;
   const len = Number(req.headers.get("content-length") ?? 0);
-  if (len > MAX_BODY_BYTES) throw new AppError("payload-too-large", `the body is ${len} bytes; the limit is ${MAX_BODY_BYTES}`);
-  const text = await req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new AppError("payload-too-large", `the body is larger than ${MAX_BODY_BYTES} bytes`);
-  if ("raw" in spec.body) return text;
+  if (len > limit) throw new AppError("payload-too-large", `the body is ${len} bytes; the limit is ${limit}`);
+  const bytes = Buffer.from(await req.arrayBuffer());
+  if (bytes.length > limit) throw new AppError("payload-too-large", `the body is larger than ${limit} bytes`);
+  if ("raw" in spec.body) return spec.body.binary ? bytes : bytes.toString("utf8");
+  const text = bytes.toString("utf8");
   const type = req.headers.get("content-type") ?? "";
   if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type))
     throw new AppError("unsupported-media-type", `send the body as application/json, not ${type}`);
@@ -102,7 +109,7 @@ export function handler<S extends RouteSpec>(spec: S, fn: (input: HandlerInput<S
       const params = spec.params ? parse(spec.params, rawParams, "path") : undefined;
       const url = new URL(req.url);
       const query = spec.query ? parse(spec.query, Object.fromEntries(url.searchParams), "query") : undefined;
-      const rawBody = await readBody(req, spec);
+      const rawBody = await readBody(req, spec, spec.maxBytes ?? MAX_BODY_BYTES);
       const body = spec.body && !("raw" in spec.body) ? parse(spec.body as z.ZodType, rawBody, "body") : rawBody;
       const result = await fn({ ctx, req, params, query, body, principal: auth?.principal ?? null, auth } as HandlerInput<S>);
       if (result instanceof Response) return result;
