@@ -100,7 +100,7 @@ export function batchLine(line: unknown): IngressMessage {
       try {
         value = Buffer.from(encodePrimitive(l.typename, l.value as never));
       } catch (e) {
-        throw new Error(`"value" is not a valid ${l.typename}: ${(e as Error).message}`);
+        throw new Error(`"value" is not a valid ${l.typename}: ${(e as Error).message}`, { cause: e });
       }
     } else value = Buffer.from(JSON.stringify(l.value));
   } else throw new Error('one of "value" (JSON) or "base64" is required');
