@@ -45,6 +45,13 @@ const EnvSchema = z.object({
   DISPATCH_MAX_INFLIGHT: z.coerce.number().int().min(1).max(100000).default(512),
   /** Messages per address returned by one claim; each call sends at most the endpoint's maxNumBatchRequests. */
   DISPATCH_MAX_BATCH: z.coerce.number().int().min(1).max(10000).default(1000),
+  /** BullMQ lock of a partition group's job; a dead worker's groups move on within lock + stalled interval. */
+  DISPATCH_GROUP_LOCK_MS: z.coerce.number().int().min(500).default(10_000),
+  /**
+   * Fault injection for the safety tests' negative controls only: a directory of Lua files that replace the
+   * data-plane scripts of the same name (e.g. a commit without its version check). Never set in production.
+   */
+  DISPATCH_LUA_OVERRIDES: z.string().optional(),
   INGRESS_MAX_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   INGRESS_IDEMPOTENCY_HOURS: z.coerce.number().positive().default(24),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -82,9 +82,10 @@ export class DataPlane {
     prefix: string,
     partitions: number,
     groups: number,
+    luaOverrides?: string,
   ) {
     this.keys = new Partitioning(prefix, partitions, groups);
-    const { text, binary } = scriptsFor(redis);
+    const { text, binary } = scriptsFor(redis, luaOverrides);
     this.s = text;
     this.b = binary;
   }

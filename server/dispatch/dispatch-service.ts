@@ -60,8 +60,8 @@ export class DispatchService {
         prefix,
         concurrency: env.DISPATCH_GROUPS,
         // A dead worker's groups come back within lockDuration + stalledInterval.
-        lockDuration: 10_000,
-        stalledInterval: 5_000,
+        lockDuration: env.DISPATCH_GROUP_LOCK_MS,
+        stalledInterval: Math.max(250, Math.floor(env.DISPATCH_GROUP_LOCK_MS / 2)),
         maxStalledCount: Number.MAX_SAFE_INTEGER,
       },
     );

@@ -2,5 +2,5 @@ import type { Ctx } from "../context";
 import { DataPlane } from "./data-plane";
 
 export function dataPlaneFor(ctx: Ctx): DataPlane {
-  return new DataPlane(ctx.redis, ctx.env.STATEHOUSE_REDIS_PREFIX, ctx.env.STATEHOUSE_PARTITIONS, ctx.env.DISPATCH_GROUPS);
+  return new DataPlane(ctx.redis, ctx.env.STATEHOUSE_REDIS_PREFIX, ctx.env.STATEHOUSE_PARTITIONS, ctx.env.DISPATCH_GROUPS, ctx.env.DISPATCH_LUA_OVERRIDES);
 }

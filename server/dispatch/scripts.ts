@@ -30,28 +30,43 @@ export interface DataPlaneScripts {
 
 const camel = (s: string) => s.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 
-let sources: Array<{ name: string; keys: number; lua: string }> | undefined;
-function loadSources() {
-  sources ??= readdirSync(LUA_DIR)
-    .filter((f) => f.endsWith(".lua"))
-    .map((f) => {
-      const m = /^(.+)-(\d+)\.lua$/.exec(f);
-      if (!m) throw new Error(`lua script ${f} must be named <transition>-<keys>.lua`);
-      return { name: camel(m[1]), keys: Number(m[2]), lua: readFileSync(join(LUA_DIR, f), "utf8") };
-    });
-  return sources;
+type Source = { name: string; keys: number; lua: string };
+const sourceCache = new Map<string, Source[]>();
+
+/** The scripts, with files of `overrideDir` (fault injection for negative-control tests) replacing same-named ones. */
+function loadSources(overrideDir?: string): Source[] {
+  const cacheKey = overrideDir ?? "";
+  const hit = sourceCache.get(cacheKey);
+  if (hit) return hit;
+  const read = (dir: string) =>
+    new Map(
+      readdirSync(dir)
+        .filter((f) => f.endsWith(".lua"))
+        .map((f) => {
+          const m = /^(.+)-(\d+)\.lua$/.exec(f);
+          if (!m) throw new Error(`lua script ${f} must be named <transition>-<keys>.lua`);
+          return [f, { name: camel(m[1]), keys: Number(m[2]), lua: readFileSync(join(dir, f), "utf8") }] as const;
+        }),
+    );
+  const all = read(LUA_DIR);
+  if (overrideDir) for (const [f, s] of read(overrideDir)) all.set(f, s);
+  const out = [...all.values()];
+  sourceCache.set(cacheKey, out);
+  return out;
 }
 
-const defined = new WeakSet<Redis>();
+const defined = new WeakMap<Redis, string>();
 
 /** The scripts bound to one connection; `Buffer` variants return binary replies (mailbox entries, values). */
-export function scriptsFor(redis: Redis): { text: DataPlaneScripts; binary: DataPlaneScripts } {
-  if (!defined.has(redis)) {
-    for (const s of loadSources()) redis.defineCommand(`sh_${s.name}`, { numberOfKeys: s.keys, lua: s.lua });
-    defined.add(redis);
+export function scriptsFor(redis: Redis, overrideDir?: string): { text: DataPlaneScripts; binary: DataPlaneScripts } {
+  const sources = loadSources(overrideDir);
+  const tag = overrideDir ? "shx_" : "sh_";
+  if (defined.get(redis) !== tag) {
+    for (const s of sources) redis.defineCommand(`${tag}${s.name}`, { numberOfKeys: s.keys, lua: s.lua });
+    defined.set(redis, tag);
   }
   const r = redis as unknown as Record<string, Cmd>;
   const bind = (suffix: string) =>
-    Object.fromEntries(loadSources().map((s) => [s.name, (...args: Arg[]) => r[`sh_${s.name}${suffix}`](...args)])) as unknown as DataPlaneScripts;
+    Object.fromEntries(sources.map((s) => [s.name, (...args: Arg[]) => r[`${tag}${s.name}${suffix}`](...args)])) as unknown as DataPlaneScripts;
   return { text: bind(""), binary: bind("Buffer") };
 }

@@ -31,7 +31,7 @@ export async function createDispatchEnv(overrides: Record<string, string> = {}):
       const port = await freePort();
       const w = spawnEntry("worker/index.ts", { ...ctx.childEnv, WORKER_HEALTH_PORT: String(port), ...extra });
       workers.push(w);
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 20_000, 100).catch((e) => {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 40_000, 100).catch((e) => {
         throw new Error(`${e}\n${w.output()}`);
       });
       return w;
