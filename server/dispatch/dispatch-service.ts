@@ -24,6 +24,8 @@ export class DispatchService {
   private ensureTimer?: NodeJS.Timeout;
   private readonly stopping = new AbortController();
   readonly plane: DataPlane;
+  /** What this process did: activations run and group slices held (exposed on the worker's /healthz). */
+  readonly stats = { activations: 0, slices: 0, groupsHeld: new Set<number>() };
 
   constructor(
     private readonly ctx: Ctx,
@@ -54,7 +56,17 @@ export class DispatchService {
     this.queue = new Queue(DISPATCH_QUEUE, { connection: this.connection, prefix });
     this.worker = new Worker(
       DISPATCH_QUEUE,
-      async (job: Job<{ group: number }>) => runner.run(job.data.group, env.DISPATCH_SLICE_MS, this.stopping.signal),
+      async (job: Job<{ group: number }>) => {
+        this.stats.groupsHeld.add(job.data.group);
+        try {
+          const r = await runner.run(job.data.group, env.DISPATCH_SLICE_MS, this.stopping.signal);
+          this.stats.activations += r.activations;
+          this.stats.slices++;
+          return r;
+        } finally {
+          this.stats.groupsHeld.delete(job.data.group);
+        }
+      },
       {
         connection: this.connection,
         prefix,

@@ -4,12 +4,18 @@ import { createTestContext, type TestContext } from "./test-context";
 import { apiClient } from "./api-client";
 import { freePort, spawnEntry, waitFor, type Spawned } from "./processes";
 
+export interface WorkerProcess extends Spawned {
+  healthz: string;
+  /** What the worker reports on /healthz (dispatch stats, loaded registry). */
+  view(): Promise<{ dispatch: { activations: number; slices: number; groupsHeld: number[] } }>;
+}
+
 export interface DispatchEnv {
   ctx: TestContext;
   call: Awaited<ReturnType<typeof apiClient>>;
   fns: FunctionServer;
-  workers: Spawned[];
-  startWorker(extraEnv?: Record<string, string>): Promise<Spawned>;
+  workers: WorkerProcess[];
+  startWorker(extraEnv?: Record<string, string>): Promise<WorkerProcess>;
   /** Egress records of an application's egress, oldest first, as UTF-8 payload strings of playground records. */
   egressPayloads(app: string, egressId?: string): Promise<Array<{ topic: string; payload: string }>>;
   stop(): Promise<void>;
@@ -21,7 +27,7 @@ export async function createDispatchEnv(overrides: Record<string, string> = {}):
   setAppContext(ctx);
   const call = await apiClient(ctx.env.STATEHOUSE_ADMIN_TOKEN!);
   const fns = await startFunctionServer({ port: 0 });
-  const workers: Spawned[] = [];
+  const workers: WorkerProcess[] = [];
   const env: DispatchEnv = {
     ctx,
     call,
@@ -29,7 +35,11 @@ export async function createDispatchEnv(overrides: Record<string, string> = {}):
     workers,
     async startWorker(extra = {}) {
       const port = await freePort();
-      const w = spawnEntry("worker/index.ts", { ...ctx.childEnv, WORKER_HEALTH_PORT: String(port), ...extra });
+      const healthz = `http://127.0.0.1:${port}/healthz`;
+      const w: WorkerProcess = Object.assign(spawnEntry("worker/index.ts", { ...ctx.childEnv, WORKER_HEALTH_PORT: String(port), ...extra }), {
+        healthz,
+        view: async () => (await fetch(healthz)).json(),
+      });
       workers.push(w);
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 40_000, 100).catch((e) => {
         throw new Error(`${e}\n${w.output()}`);
