@@ -4,6 +4,7 @@ import {
   KAFKA_EGRESS,
   KINESIS_EGRESS,
   PLAYGROUND_EGRESS,
+  WEBHOOK_EGRESS,
   PLAYGROUND_EGRESS_ID,
   PLAYGROUND_INGRESS,
   PLAYGROUND_INGRESS_ID,
@@ -155,11 +156,33 @@ function kinesisEgress(spec: Obj): IoComponent {
   return { id, kind: KINESIS_EGRESS, spec: { ...spec } };
 }
 
+function webhookEgress(spec: Obj): IoComponent {
+  const id = typename(["id"], spec.id, "egress id functions send to");
+  const url = string(["url"], spec.url);
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {}
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
+    throw new SpecIssue(["url"], `must be an http(s) URL to POST each record to, not ${describe(spec.url)}`);
+  const out: Obj = { id, url };
+  if (present(spec.timeout)) {
+    positiveDuration(["timeout"], spec.timeout);
+    out.timeout = spec.timeout;
+  }
+  if (present(spec.maxAttempts)) {
+    positiveInt(["maxAttempts"], spec.maxAttempts);
+    out.maxAttempts = spec.maxAttempts;
+  }
+  return { id, kind: WEBHOOK_EGRESS, spec: out };
+}
+
 const INGRESS: Record<string, (spec: Obj) => IoComponent> = { [PLAYGROUND_INGRESS]: playgroundIngress };
 const EGRESS: Record<string, (spec: Obj) => IoComponent> = {
   [PLAYGROUND_EGRESS]: playgroundEgress,
   [KAFKA_EGRESS]: kafkaEgress,
   [KINESIS_EGRESS]: kinesisEgress,
+  [WEBHOOK_EGRESS]: webhookEgress,
 };
 
 export const isIngressKind = (kind: string) => Object.hasOwn(INGRESS, kind);

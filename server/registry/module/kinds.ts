@@ -7,6 +7,8 @@ export const KAFKA_INGRESS = "io.statefun.kafka.v1/ingress";
 export const KAFKA_EGRESS = "io.statefun.kafka.v1/egress";
 export const KINESIS_INGRESS = "io.statefun.kinesis.v1/ingress";
 export const KINESIS_EGRESS = "io.statefun.kinesis.v1/egress";
+/** Statehouse's own: records are kept like any egress's and also POSTed to a URL, with retries. */
+export const WEBHOOK_EGRESS = "io.statehouse.webhook.v1/egress";
 
 /** The playground image fixes these ids; its specs have no `id` field (protocol §4.7). */
 export const PLAYGROUND_INGRESS_ID = "io.statefun.playground/ingress";
@@ -14,7 +16,7 @@ export const PLAYGROUND_EGRESS_ID = "io.statefun.playground/egress";
 
 export const ENDPOINT_KINDS = [ENDPOINT_V2, ENDPOINT_V1] as const;
 export const INGRESS_KINDS = [PLAYGROUND_INGRESS] as const;
-export const EGRESS_KINDS = [PLAYGROUND_EGRESS, KAFKA_EGRESS, KINESIS_EGRESS] as const;
+export const EGRESS_KINDS = [PLAYGROUND_EGRESS, KAFKA_EGRESS, KINESIS_EGRESS, WEBHOOK_EGRESS] as const;
 export const SUPPORTED_KINDS: readonly string[] = [...ENDPOINT_KINDS, ...INGRESS_KINDS, ...EGRESS_KINDS];
 
 const HTTP_INGRESS_HINT =
