@@ -139,9 +139,10 @@ export type ProbeResult = z.infer<typeof ProbeResult>;
 
 export const FunctionType = z.object({
   functionType: z.string(),
-  pattern: z.string(),
-  endpointId: z.string(),
-  application: z.string(),
+  /** null: seen by the data plane but no endpoint binds it now */
+  pattern: z.string().nullable(),
+  endpointId: z.string().nullable(),
+  application: z.string().nullable(),
   paused: z.boolean(),
   addresses: z.number().int(),
   backlog: z.number().int(),

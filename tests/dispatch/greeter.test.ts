@@ -40,3 +40,14 @@ describe("the playground greeter, served by the official StateFun JS SDK, throug
     ]);
   });
 });
+
+describe("GET /api/v1/functions", () => {
+  it("lists the greeter's types with their endpoint, address counts and backlog", async () => {
+    const res = await env.call("GET", "/api/v1/functions");
+    expect(res.status, res.text).toBe(200);
+    const person = res.json.functions.find((f: { functionType: string }) => f.functionType === "example/person");
+    expect(person).toMatchObject({ pattern: "example/*", application: "playground", addresses: 1, backlog: 0, parked: 0 });
+    const greeter = res.json.functions.find((f: { functionType: string }) => f.functionType === "example/greeter");
+    expect(greeter).toMatchObject({ addresses: 1, backlog: 0 });
+  });
+});

@@ -102,6 +102,7 @@ for j = 0, nEg - 1 do
 end
 
 local ver = redis.call('HINCRBY', meta, 'ver', 1)
+if ver == 1 then redis.call('HINCRBY', KEYS[9], ARGV[8] .. '|addresses', 1) end
 local seq = redis.call('INCR', KEYS[8])
 log[#log + 1] = 'v'; log[#log + 1] = ver
 log[#log + 1] = 'g'; log[#log + 1] = seq
