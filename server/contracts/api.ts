@@ -4,6 +4,9 @@ import * as A from "./auth";
 import * as O from "./operations";
 import * as R from "./registry";
 import * as M from "./messages";
+import { MetricsReport } from "../metrics/contract";
+import * as S from "./state";
+import * as E from "./egress";
 
 /**
  * Every HTTP route: method, path, required role, request schemas and the success response. Route handlers
@@ -56,6 +59,7 @@ export const api = {
   probeEndpoint: route({ method: "POST", path: "/api/v1/applications/{app}/endpoints/{endpointId}/probe", role: "operator", tag: "registry", summary: "Probe one function type the endpoint binds and record the state it declares", params: R.EndpointParams, body: z.object({ functionType: R.ProbeInput.shape.functionType }), response: R.Endpoint }),
   putModule: route({ method: "PUT", path: "/api/v1/applications/{app}/module", role: "admin", tag: "registry", summary: "Replace the application's endpoints, ingresses and egresses from a StateFun module YAML (format 3.1); ?dryRun=true only diffs", params: R.AppParams, query: R.ModuleQuery, body: { raw: "application/yaml" }, response: R.ModuleDiff }),
   getModule: route({ method: "GET", path: "/api/v1/applications/{app}/module", role: "viewer", tag: "registry", summary: "The application as a StateFun module YAML (round-trips with PUT)", params: R.AppParams, response: { raw: "application/yaml" } }),
+  listFunctions: route({ method: "GET", path: "/api/v1/functions", role: "viewer", tag: "registry", summary: "Known function types with their endpoint, application, address count, backlog and parked count", response: z.object({ functions: z.array(R.FunctionType) }) }),
   probe: route({ method: "POST", path: "/api/v1/probe", role: "operator", tag: "registry", summary: "Send a real ToFunction with no state and report the state the function declares", body: R.ProbeInput, response: R.ProbeResult }),
 
   // messages
@@ -63,9 +67,23 @@ export const api = {
   putMessage: route({ method: "PUT", path: "/api/v1/ingress/{namespace}/{type}/{id}", role: "operator", tag: "messages", summary: "Same as POST (the playground ingress uses PUT)", params: M.AddressParams, body: { raw: "application/octet-stream", binary: true }, maxBytes: M.INGRESS_HARD_LIMIT, status: 202, response: M.Accepted }),
   sendBatch: route({ method: "POST", path: "/api/v1/ingress", role: "operator", tag: "messages", summary: "Send many messages as NDJSON, one {target, typename, value|base64, idempotencyKey?} per line; a bad line never drops the good ones", body: { raw: "application/x-ndjson" }, maxBytes: M.INGRESS_HARD_LIMIT, status: 200, response: M.BatchResult }),
 
+  // state
+  listAddresses: route({ method: "GET", path: "/api/v1/state/{namespace}/{type}", role: "viewer", tag: "state", summary: "Addresses of a function type (id prefix filter), paged by a server-side cursor; never a full count", params: S.FunctionTypeParams, query: S.StateListQuery, response: S.AddressPage }),
+  getState: route({ method: "GET", path: "/api/v1/state/{namespace}/{type}/{id}", role: "viewer", tag: "state", summary: "One address: version, every registered state value (decoded when possible), mailbox head, parked error, lease", params: S.StateAddressParams, response: S.AddressState }),
+  patchState: route({ method: "PATCH", path: "/api/v1/state/{namespace}/{type}/{id}", role: "operator", tag: "state", summary: "Versioned write of registered state values (set by JSON value or base64, delete); 409 version-conflict with the current state when expectedVersion is stale", params: S.StateAddressParams, body: S.PatchState, maxBytes: 8 * 1024 * 1024, response: S.PatchResult }),
+  stateHistory: route({ method: "GET", path: "/api/v1/state/{namespace}/{type}/{id}/history", role: "viewer", tag: "state", summary: "Recent commits and patches of one address from its partition's changelog, newest first", params: S.StateAddressParams, query: S.HistoryQuery, response: S.History }),
+  listParked: route({ method: "GET", path: "/api/v1/parked", role: "viewer", tag: "state", summary: "Parked addresses of every partition, with their error and mailbox length", query: S.ParkedQuery, response: S.ParkedPage }),
+  resumeParked: route({ method: "POST", path: "/api/v1/parked/{namespace}/{type}/{id}/resume", role: "operator", tag: "state", summary: "Resume a parked address: its head message is retried", params: S.StateAddressParams, response: S.UnparkResult }),
+  skipParked: route({ method: "POST", path: "/api/v1/parked/{namespace}/{type}/{id}/skip", role: "operator", tag: "state", summary: "Drop the head message of a parked address (recorded in the audit log), then resume it", params: S.StateAddressParams, response: S.UnparkResult }),
+
+  // egress
+  readEgress: route({ method: "GET", path: "/api/v1/egress/{namespace}/{name}", role: "viewer", tag: "egress", summary: "Records of an egress (id {namespace}/{name}) after a cursor, optionally one topic; ?application= when several applications declare the egress", params: E.EgressParams, query: E.EgressQuery, response: E.EgressPage }),
+
   // operations
   audit: route({ method: "GET", path: "/api/v1/audit", role: "viewer", tag: "operations", summary: "Audit events, newest first", query: O.AuditQuery, response: O.AuditPage }),
   health: route({ method: "GET", path: "/api/health", role: null, tag: "operations", summary: "Postgres, Redis and live workers", response: O.Health }),
+  metrics: route({ method: "GET", path: "/api/v1/metrics", role: "viewer", tag: "operations", summary: "Per function type: StateFun's counters (in, outLocal, outRemote, outEgress, remoteInvocationFailures), inflightAsyncOps, numBacklog, numBlockedAddress, last-minute rates and latency p50/p99, summed over all workers", response: MetricsReport }),
+  prometheusMetrics: route({ method: "GET", path: "/metrics", role: "viewer", tag: "operations", summary: "The same metrics in the Prometheus text format (scrape with `authorization: Bearer <viewer token>`)", response: { raw: "text/plain; version=0.0.4" } }),
   openapi: route({ method: "GET", path: "/api/v1/openapi.json", role: null, tag: "operations", summary: "This document", response: { raw: "application/json" } }),
 } as const;
 

@@ -177,7 +177,11 @@ export class DataPlane {
   async unpark(address: string, mode: "resume" | "skip", functionType: string): Promise<{ ok: boolean; dropped: Buffer | null }> {
     const p = this.keys.partitionOf(address);
     const k = this.keys;
-    const [ok, dropped] = (await this.b.unpark(k.meta(p, address), k.mailbox(p, address), k.parked(p), k.ready(p), k.stats(p), address, mode, k.bell, p, functionType)) as [number, Buffer?];
+    const summary = JSON.stringify({ op: "skip", n: 1 });
+    const [ok, dropped] = (await this.b.unpark(
+      k.meta(p, address), k.mailbox(p, address), k.parked(p), k.ready(p), k.stats(p), k.changelog(p), k.seq,
+      address, mode, k.bell, p, functionType, CHANGELOG_MAX_LEN, summary,
+    )) as [number, Buffer?];
     return { ok: Number(ok) === 1, dropped: dropped && dropped.length ? dropped : null };
   }
 

@@ -31,6 +31,8 @@ export async function sendBatch(ctx: Ctx, text: string) {
     }
   });
   if (msgs.length === 0 && rejected.length === 0) throw new AppError("bad-request", "the body has no messages; send NDJSON, one message object per line");
+  if (msgs.length === 0)
+    throw new AppError("bad-request", `no line is a valid message; line ${rejected[0].line}: ${rejected[0].error}`, { rejected: rejected.slice(0, 100) });
   const results = msgs.length ? await ingest(ctx, msgs) : [];
   let accepted = 0;
   let duplicates = 0;

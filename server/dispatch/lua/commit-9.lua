@@ -111,7 +111,7 @@ redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[9], '*', unpack(log))
 redis.call('HINCRBY', KEYS[9], ARGV[8] .. '|in', consumed)
 
 -- release the lease and reschedule
-redis.call('HDEL', meta, 'lease', 'att')
+redis.call('HDEL', meta, 'lease')
 redis.call('ZREM', KEYS[5], addr)
 if redis.call('LLEN', KEYS[2]) > 0 then
   redis.call('RPUSH', KEYS[4], addr)

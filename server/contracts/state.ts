@@ -1,0 +1,195 @@
+import { z } from "zod";
+import { AddressParams } from "./messages";
+
+/** `{namespace}/{type}` of a function type, as in the ingress path. */
+export const FunctionTypeParams = AddressParams.pick({ namespace: true, type: true });
+export const StateAddressParams = AddressParams;
+
+/** Opaque page cursors are base64url JSON; the bound only keeps a forged one from costing anything. */
+const PageCursor = z.string().max(4096).regex(/^[A-Za-z0-9_-]+$/, { message: "must be a cursor returned by a previous page" });
+
+export const StateListQuery = z.object({
+  /** Only ids starting with this (taken literally: `*`, `?` and `[` are not wildcards). */
+  prefix: z.string().max(1000).optional(),
+  cursor: PageCursor.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const AddressSummary = z.object({
+  id: z.string(),
+  address: z.string(),
+  version: z.number().int(),
+  /** Last commit or patch (ms precision); null when nothing was committed yet (only messages queued). */
+  updatedAt: z.string().nullable(),
+  parked: z.boolean(),
+});
+export const AddressPage = z.object({
+  addresses: z.array(AddressSummary),
+  /** Pass back as `cursor` for the next page; null when the whole key space was scanned. */
+  next: z.string().nullable(),
+});
+
+export const ValueKind = z.enum(["absent", "primitive", "protobuf", "json", "text", "binary"]);
+
+export const StateValueView = z.object({
+  name: z.string(),
+  typename: z.string(),
+  /** False for a stored value whose name no registered spec declares (should not happen; shown for repair). */
+  registered: z.boolean(),
+  /** False when never written, deleted, or expired. */
+  present: z.boolean(),
+  kind: ValueKind,
+  /** Decoded for primitive and JSON types (a long beyond 2^53 is a decimal string). */
+  value: z.unknown().optional(),
+  base64: z.string().optional(),
+  sizeBytes: z.number().int().optional(),
+  /** Why the bytes could not be decoded as the typename promises. */
+  error: z.string().optional(),
+  expireMode: z.enum(["AFTER_WRITE", "AFTER_INVOKE"]).optional(),
+  expireAfterMillis: z.number().int().optional(),
+  /** In the past for an expired value (then shown as absent). */
+  expiresAt: z.string().optional(),
+  expired: z.boolean().optional(),
+  writtenAt: z.string().optional(),
+});
+
+export const MailboxEntryView = z.object({
+  id: z.string(),
+  typename: z.string(),
+  /** `ns/type/id` of the sending function; null for ingress messages. */
+  caller: z.string().nullable(),
+  enqueuedAt: z.string(),
+  kind: ValueKind,
+  value: z.unknown().optional(),
+  base64: z.string(),
+  sizeBytes: z.number().int(),
+});
+
+export const ParkedInfo = z.object({ error: z.string(), since: z.string(), attempts: z.number().int() });
+
+export const AddressState = z.object({
+  address: z.string(),
+  namespace: z.string(),
+  type: z.string(),
+  id: z.string(),
+  version: z.number().int(),
+  values: z.array(StateValueView),
+  mailbox: z.object({ length: z.number().int(), head: z.array(MailboxEntryView) }),
+  parked: ParkedInfo.optional(),
+  /** A worker holds the address right now (a call is in flight). */
+  leased: z.boolean(),
+  leaseExpiresAt: z.string().optional(),
+  /** Set aside because its application is paused. */
+  held: z.boolean(),
+  /** Redis time of the read: expiry is judged against it. */
+  readAt: z.string(),
+});
+export type AddressState = z.infer<typeof AddressState>;
+
+const Base64 = z
+  .string()
+  .max(44_739_244)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, { message: "must be standard base64" })
+  .refine((s) => s.length % 4 === 0, { message: "must be standard base64 (length a multiple of 4, padded with =)" });
+
+export const SetStateValue = z
+  .object({
+    /** If given, must equal the registered typename of the state. */
+    typename: z.string().min(1).max(500).optional(),
+    /** JSON: primitives per their StateFun wrapper (a long may be a decimal string), other types as UTF-8 JSON. */
+    value: z.unknown().optional(),
+    /** The raw value bytes. */
+    base64: Base64.optional(),
+  })
+  .superRefine((v, ctx) => {
+    const hasValue = v.value !== undefined;
+    const hasBase64 = v.base64 !== undefined;
+    if (hasValue === hasBase64) ctx.addIssue({ code: "custom", message: 'give exactly one of "value" (JSON) or "base64" (raw bytes)' });
+  });
+
+export const PatchState = z.object({
+  /** The version you read; the patch is refused with 409 when the address moved on. */
+  expectedVersion: z.number().int().min(0),
+  set: z.record(z.string().min(1).max(500), SetStateValue).optional(),
+  delete: z.array(z.string().min(1).max(500)).max(10_000).optional(),
+  /** Recorded in the audit log. */
+  reason: z.string().max(1000).optional(),
+});
+export type PatchState = z.infer<typeof PatchState>;
+
+export const PatchResult = z.object({
+  address: z.string(),
+  version: z.number().int(),
+  /** Global commit sequence of the patch. */
+  seq: z.number().int(),
+  /** False when the audit row could not be written (the patch itself is applied). */
+  audited: z.boolean(),
+});
+
+export const HistoryQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  /** A changelog stream id from a previous page's `next`: only older commits. */
+  before: z
+    .string()
+    .regex(/^\d{1,20}-\d{1,20}$/, { message: "must be a cursor returned by a previous page" })
+    .optional(),
+});
+
+export const HistoryMutation = z.object({
+  name: z.string(),
+  op: z.enum(["set", "delete"]),
+  typename: z.string().optional(),
+  kind: ValueKind.optional(),
+  value: z.unknown().optional(),
+  base64: z.string().optional(),
+});
+export const HistoryCommit = z.object({
+  /** Changelog stream id. */
+  id: z.string(),
+  kind: z.enum(["commit", "patch"]),
+  version: z.number().int(),
+  seq: z.number().int(),
+  at: z.string(),
+  /** Messages the commit consumed from the mailbox (0 for a patch). */
+  consumed: z.number().int(),
+  mutations: z.array(HistoryMutation),
+  /** Addresses messages were sent to. */
+  outgoing: z.array(z.string()),
+  delayed: z.number().int(),
+  egress: z.number().int(),
+  summary: z.unknown(),
+});
+export const History = z.object({
+  address: z.string(),
+  commits: z.array(HistoryCommit),
+  /** Pass as `before` for older commits; null when the (retained) changelog has none. */
+  next: z.string().nullable(),
+  /** Changelog entries examined (the partition's stream holds every address of the partition). */
+  scanned: z.number().int(),
+});
+
+export const ParkedQuery = z.object({
+  cursor: PageCursor.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export const ParkedAddress = z.object({
+  address: z.string(),
+  functionType: z.string(),
+  id: z.string(),
+  partition: z.number().int(),
+  error: z.string(),
+  since: z.string(),
+  attempts: z.number().int(),
+  mailboxLength: z.number().int(),
+});
+export const ParkedPage = z.object({ parked: z.array(ParkedAddress), next: z.string().nullable() });
+
+export const UnparkResult = z.object({
+  address: z.string(),
+  mode: z.enum(["resume", "skip"]),
+  /** Messages still queued (the head one is retried first). */
+  mailboxLength: z.number().int(),
+  /** skip: the dropped head message (null when the mailbox was empty). */
+  dropped: MailboxEntryView.nullable().optional(),
+  audited: z.boolean(),
+});

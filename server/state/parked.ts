@@ -1,0 +1,111 @@
+import { z } from "zod";
+import type { Ctx } from "../context";
+import type { Principal } from "../contracts/auth";
+import type { ParkedAddress, ParkedPage, UnparkResult } from "../contracts/state";
+import { planeOf } from "../dispatch/ingress";
+import { parseAddress, type AddressRef } from "../dispatch/keys";
+import { AppError } from "../errors";
+import { auditAfterWrite } from "./audit";
+import { decodeCursor, encodeCursor } from "./cursor";
+import { addressOf, exists, notFound, readRaw, stateView } from "./read";
+import { iso, mailboxEntryView } from "./views";
+
+/** Partitions whose parked set size is asked per pipeline round trip. */
+const ZCARD_CHUNK = 512;
+
+/** p: partition, s: `since` score, a: address of the last item returned (ties on `since` order by address). */
+const ParkedCursor = z.object({ p: z.number().int().min(0), s: z.number(), a: z.string().max(2100) });
+
+type Item = { partition: number; address: string; since: number };
+
+/**
+ * Every partition's parked set, in partition order and oldest first within a partition. Empty partitions are
+ * skipped with one pipelined ZCARD per chunk; the cursor is a position (partition, since, address), so
+ * addresses resumed between pages never shift the ones after them.
+ */
+export async function listParked(ctx: Ctx, q: { cursor?: string; limit: number }): Promise<z.infer<typeof ParkedPage>> {
+  const plane = planeOf(ctx);
+  const k = plane.keys;
+  const from = q.cursor ? decodeCursor(ParkedCursor, q.cursor) : null;
+  if (from && from.p >= k.partitions) throw new AppError("validation-failed", "query.cursor: must be a cursor returned by a previous page of this listing", { field: "cursor" });
+  const want = q.limit + 1; // one more than a page tells whether there is a next page
+  const items: Item[] = [];
+  for (let c = from?.p ?? 0; c < k.partitions && items.length < want; c += ZCARD_CHUNK) {
+    const parts = Array.from({ length: Math.min(ZCARD_CHUNK, k.partitions - c) }, (_, i) => c + i);
+    const cards = await Promise.all(parts.map((p) => plane.redis.zcard(k.parked(p))));
+    for (const [i, p] of parts.entries()) {
+      if (cards[i] === 0 || items.length >= want) continue;
+      const after = from && from.p === p ? from : null;
+      for (let offset = 0; items.length < want; ) {
+        const n = want - items.length + 16;
+        const rows = await plane.redis.zrangebyscore(k.parked(p), after ? String(after.s) : "-inf", "+inf", "WITHSCORES", "LIMIT", offset, n);
+        for (let j = 0; j + 1 < rows.length && items.length < want; j += 2) {
+          const address = rows[j];
+          const since = Number(rows[j + 1]);
+          if (after && since === after.s && address <= after.a) continue;
+          items.push({ partition: p, address, since });
+        }
+        if (rows.length < 2 * n) break;
+        offset += rows.length / 2;
+      }
+    }
+  }
+  const page = items.slice(0, q.limit);
+  const pipe = plane.redis.pipeline();
+  for (const it of page) {
+    pipe.hmget(k.meta(it.partition, it.address), "perr", "patt");
+    pipe.llen(k.mailbox(it.partition, it.address));
+  }
+  const res = page.length ? ((await pipe.exec()) ?? []) : [];
+  const parked: Array<z.infer<typeof ParkedAddress>> = page.map((it, i) => {
+    const [e1, meta] = res[2 * i] as [Error | null, Array<string | null>];
+    const [e2, len] = res[2 * i + 1] as [Error | null, number];
+    if (e1 || e2) throw e1 ?? e2;
+    const a = parseAddress(it.address);
+    return {
+      address: it.address,
+      functionType: a ? `${a.namespace}/${a.type}` : "",
+      id: a?.id ?? it.address,
+      partition: it.partition,
+      error: meta[0] ?? "",
+      since: iso(it.since),
+      attempts: Number(meta[1] ?? 0),
+      mailboxLength: Number(len),
+    };
+  });
+  const last = page[page.length - 1];
+  return { parked, next: items.length > q.limit && last ? encodeCursor({ p: last.partition, s: last.since, a: last.address }) : null };
+}
+
+/**
+ * resume: retry the head message; skip: drop the head message, then resume (DataPlane.unpark, unpark-7.lua).
+ * 404 when the address has nothing at all, 409 not-parked when it exists but is not parked.
+ */
+export async function unparkAddress(ctx: Ctx, actor: Principal, ref: AddressRef, mode: "resume" | "skip"): Promise<z.infer<typeof UnparkResult>> {
+  const plane = planeOf(ctx);
+  const address = addressOf(ref);
+  const before = await readRaw(plane, ref, 1);
+  if (!exists(before)) throw notFound(address);
+  const view = stateView(before);
+  if (!view.parked)
+    throw new AppError(
+      "not-parked",
+      `${address} is not parked (${view.leased ? "a worker is calling it right now" : before.mailboxLength > 0 ? "its messages are queued for dispatch" : "it has no pending messages"}); only a parked address can be resumed or skipped`,
+      { address, version: view.version, mailboxLength: before.mailboxLength },
+    );
+  const r = await plane.unpark(address, mode, before.functionType);
+  if (!r.ok) throw new AppError("not-parked", `${address} was resumed by someone else a moment ago; nothing was changed`, { address });
+  const dropped = mode === "skip" ? (r.dropped ? mailboxEntryView(r.dropped) : null) : undefined;
+  const mailboxLength = await plane.redis.llen(plane.keys.mailbox(plane.keys.partitionOf(address), address));
+  const audited = await auditAfterWrite(ctx, actor, {
+    action: `parked.${mode}`,
+    targetType: "address",
+    target: address,
+    before: { parked: view.parked, mailboxLength: before.mailboxLength, version: view.version },
+    after: {
+      mailboxLength,
+      ...(dropped !== undefined ? { dropped: dropped ? { id: dropped.id, typename: dropped.typename, caller: dropped.caller, enqueuedAt: dropped.enqueuedAt, base64: dropped.base64.slice(0, 4096) } : null } : {}),
+    },
+  });
+  return { address, mode, mailboxLength, ...(dropped !== undefined ? { dropped } : {}), audited };
+}
