@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { StateFun } from "apache-flink-statefun";
 import { bindGreeter } from "./greeter";
 import { bindShoppingCart } from "./shopping-cart";
+import { bindShowcase } from "./showcase";
 
 export const FUNCTIONS_PATH = "/statefun";
 
@@ -26,6 +27,7 @@ export function createStatefun(): StateFun {
   const statefun = new StateFun();
   bindGreeter(statefun);
   bindShoppingCart(statefun);
+  bindShowcase(statefun);
   return statefun;
 }
 

@@ -68,6 +68,12 @@ export interface CommitPlan {
   summary: string;
 }
 
+/** `<byte length>:<bytes>`: fields that may contain any byte, as fire-timers-3.lua reads them. */
+const lengthPrefixed = (s: string) => {
+  const b = Buffer.from(s);
+  return Buffer.concat([Buffer.from(`${b.length}:`), b]);
+};
+
 export class FencedError extends Error {}
 export class DuplicateTokenError extends Error {}
 
@@ -147,8 +153,8 @@ export class DataPlane {
     for (const t of plan.timers) {
       if (t.op === "S") {
         const tgt = this.target(t.target!);
-        // timer data: token \0 target prefix \0 address \0 function type \0 ready key \0 partition \0 entry
-        const payload = Buffer.concat([Buffer.from(`${tgt[0]}\0${tgt[1]}\0${tgt[2]}\0${tgt[4]}\0${tgt[5]}\0`), t.target!.entry]);
+        // timer data after the token: length-prefixed prefix, address, function type, ready key, partition; then the entry
+        const payload = Buffer.concat([...[tgt[0], tgt[1], tgt[2], tgt[4], tgt[5]].map((f) => lengthPrefixed(String(f))), t.target!.entry]);
         args.push("S", k.timers(p), k.timerData(p), k.tokens(p), t.timerId!, t.delayMs!, t.tokenKey, payload);
       } else args.push("C", k.timers(p), k.timerData(p), k.tokens(p), "", 0, t.tokenKey, "");
     }

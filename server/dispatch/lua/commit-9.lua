@@ -8,7 +8,8 @@
   ARGV[9] changelog max length (approximate)  ARGV[10] changelog summary (JSON)
   then: nMut, nMut x (name, 'M'|'D', bytes)
         nOut, nOut x (target partition prefix, target address, target function type, entry, target ready key, target partition)
-        nTimer, nTimer x (op 'S'|'C', timers key, timer data key, token index key, timer id, due ms, token, payload)
+        nTimer, nTimer x (op 'S'|'C', timers key, timer data key, token index key, timer id, delay ms, token key,
+                          payload: length-prefixed target fields + entry, see fire-timers-3.lua)
         nEgress, nEgress x (stream key, max length, typename, value, topic, source)
   Returns {new version, commit sequence} or an error: FENCED ... / TOKEN ... (nothing written).
 ]]
@@ -83,7 +84,7 @@ for j = 0, nTim - 1 do
   local timers, tdata, tokidx, id, tk = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 6]
   if ARGV[b] == 'S' then
     redis.call('ZADD', timers, now + tonumber(ARGV[b + 5]), id)
-    redis.call('HSET', tdata, id, tk .. '\0' .. ARGV[b + 7])
+    redis.call('HSET', tdata, id, #tk .. ':' .. tk .. ARGV[b + 7])
     if tk ~= '' then redis.call('HSET', tokidx, tk, id) end
   else
     local pending = redis.call('HGET', tokidx, tk)

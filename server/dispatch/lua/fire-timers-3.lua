@@ -1,7 +1,8 @@
 --[[
   Deliver due delayed messages of one partition (they live in the sender's partition) to their targets.
-  KEYS[1] timers (zset id -> due ms)  KEYS[2] timer data (hash id -> token \0 target prefix \0 target address \0
-  target function type \0 target ready key \0 target partition \0 entry)  KEYS[3] token index
+  KEYS[1] timers (zset id -> due ms)  KEYS[2] timer data (hash id -> length-prefixed fields `<len>:<bytes>`:
+  token key, target prefix, target address, target function type, target ready key, target partition; then the
+  entry as the rest — ids and tokens may contain any byte)  KEYS[3] token index
   ARGV[1] max timers  ARGV[2] bell channel
   Returns the number delivered.
 ]]
@@ -14,9 +15,10 @@ for _, id in ipairs(due) do
   if d then
     local parts, pos = {}, 1
     for _ = 1, 6 do
-      local z = string.find(d, '\0', pos, true)
-      parts[#parts + 1] = string.sub(d, pos, z - 1)
-      pos = z + 1
+      local colon = string.find(d, ':', pos, true)
+      local len = tonumber(string.sub(d, pos, colon - 1))
+      parts[#parts + 1] = string.sub(d, colon + 1, colon + len)
+      pos = colon + len + 1
     end
     local entry = string.sub(d, pos)
     local tk, tpp, taddr, tftype, tready, tpart = parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]
