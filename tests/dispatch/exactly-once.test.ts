@@ -41,9 +41,9 @@ async function setup(opts: { overrides?: string; delayMs?: number; maxBatch?: nu
 }
 
 /** `total` messages to the relays through the NDJSON ingress, in chunks; relay r gets every RELAYS-th. */
-async function send(e: DispatchEnv, total: number, chunk = 2000, pauseMs = 0) {
+async function send(e: DispatchEnv, total: number, chunk = 2000, between?: (sent: number) => Promise<void>) {
   for (let from = 0; from < total; from += chunk) {
-    if (pauseMs && from > 0) await new Promise((r) => setTimeout(r, pauseMs));
+    if (between && from > 0) await between(from);
     const lines: string[] = [];
     for (let i = from; i < Math.min(total, from + chunk); i++) lines.push(JSON.stringify({ target: `eo/relay/${i % RELAYS}`, typename: "eo/go", value: { i } }));
     const res = await e.call("POST", "/api/v1/ingress", { raw: lines.join("\n"), contentType: "application/x-ndjson" });
@@ -82,6 +82,7 @@ function chaos(e: DispatchEnv) {
     }
   })();
   return {
+    kills: () => kills,
     async stop() {
       running = false;
       await loop;
@@ -95,7 +96,9 @@ describe("exactly-once effects under kill -9", () => {
     const e = await setup();
     await Promise.all([e.startWorker(), e.startWorker(), e.startWorker()]);
     const c = chaos(e);
-    await send(e, 20_000, 500, 300);
+    // spread at least KILLS kills over the run: each slice of the messages waits for its share of them
+    const KILLS = 5;
+    await send(e, 20_000, 500, async (sent) => void (await waitFor(async () => c.kills() >= Math.ceil((KILLS * sent) / 20_000), 60_000, 50)));
     await waitFor(async () => (await totals(e)).sinks >= 20_000, 120_000, 250);
     const kills = await c.stop();
     expect(kills).toBeGreaterThanOrEqual(5);
