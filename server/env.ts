@@ -54,6 +54,8 @@ const EnvSchema = z.object({
   DISPATCH_LUA_OVERRIDES: z.string().optional(),
   INGRESS_MAX_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   INGRESS_IDEMPOTENCY_HOURS: z.coerce.number().positive().default(24),
+  /** The lean ingress listener (`npm run ingress`); 8090 like StateFun's playground ingress. */
+  INGRESS_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -14,6 +14,9 @@ const { RegistryCache } = await import("../server/registry/registry-cache");
 const { writeHeartbeat, removeHeartbeat } = await import("../server/operations/workers");
 const { checkHealth } = await import("../server/operations/health");
 const { DispatchService } = await import("../server/dispatch/dispatch-service");
+const { WebhookRelay } = await import("../server/egress-webhook/webhook-relay");
+const { DispatchMetrics, instrumentCommits } = await import("../server/metrics/dispatch-metrics");
+const { MetricsFlusher } = await import("../server/metrics/metrics-flusher");
 
 const env = envOrExit();
 await assertDependenciesOrExit(env);
@@ -24,10 +27,16 @@ const ctx = createContext(env, "worker", { process: "worker", worker: id });
 const registry = new RegistryCache(ctx);
 await registry.start();
 
-const dispatch = new DispatchService(ctx, registry);
+const metrics = new DispatchMetrics();
+const dispatch = new DispatchService(ctx, registry, metrics);
+instrumentCommits(dispatch.plane, metrics);
+const flusher = new MetricsFlusher(ctx.redis, env.STATEHOUSE_REDIS_PREFIX, id, metrics, ctx.log);
+flusher.start();
 await dispatch.start();
+const webhooks = new WebhookRelay(ctx, registry);
+await webhooks.start();
 
-const roles = ["registry", "dispatch"];
+const roles = ["registry", "dispatch", "egress-webhook"];
 const beat = async () => {
   try {
     await registry.refreshIfStale();
@@ -41,6 +50,12 @@ const timer = setInterval(beat, env.WORKER_HEARTBEAT_MS);
 
 // Liveness for orchestrators (docker healthcheck) and for tests that watch what this worker has loaded.
 const server: Server = createServer(async (req, res) => {
+  if (req.url === "/metrics") {
+    // This worker's own counters; GET /metrics on the web process sums every worker's.
+    res.writeHead(200, { "content-type": metrics.registry.contentType });
+    res.end(await metrics.registry.metrics());
+    return;
+  }
   if (req.url !== "/healthz") {
     res.writeHead(404).end();
     return;
@@ -56,6 +71,7 @@ const server: Server = createServer(async (req, res) => {
       postgres: h.postgres,
       redis: h.redis,
       registryVersion: snap.version,
+      dispatch: { activations: dispatch.stats.activations, slices: dispatch.stats.slices, groupsHeld: [...dispatch.stats.groupsHeld].sort((a, b) => a - b) },
       endpoints: snap.endpoints.map((e) => ({ functions: e.functions, application: e.application, paused: e.paused, url: e.urlPathTemplate })),
     }),
   );
@@ -73,6 +89,8 @@ async function shutdown(signal: string) {
   clearInterval(timer);
   server.close();
   await dispatch.stop();
+  await webhooks.stop();
+  await flusher.stop();
   await removeHeartbeat(ctx, id).catch(() => undefined);
   await registry.stop();
   await closeContext(ctx);

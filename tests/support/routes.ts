@@ -24,7 +24,7 @@ function walk(dir: string): string[] {
 export async function loadRoutes(): Promise<LoadedRoute[]> {
   const root = join(process.cwd(), "app");
   const out: LoadedRoute[] = [];
-  for (const file of walk(join(root, "api"))) {
+  for (const file of walk(root)) {
     const rel = relative(root, file).split(sep).slice(0, -1);
     const path = "/" + rel.map((s) => s.replace(/^\[(.+)\]$/, "{$1}")).join("/");
     const mod = (await import(file)) as Record<string, unknown>;

@@ -1,0 +1,161 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { z } from "zod";
+import { api, type RouteSpec } from "../contracts/api";
+import type { Ctx } from "../context";
+import { AppError, statusOf } from "../errors";
+import { hasRole } from "../auth/roles";
+import { authenticate, checkCsrf, type Authenticated } from "../auth/authenticate";
+import { formatZodError } from "../http/zod-errors";
+import { sendBatch, sendOne } from "../dispatch/ingress-http";
+
+/**
+ * The HTTP ingress without Next.js: the same contract entries (api.sendMessage, api.putMessage, api.sendBatch),
+ * the same authentication (bearer token or session cookie + CSRF), the same request handling
+ * (server/dispatch/ingress-http.ts) and the same error bodies — on a plain node:http server. Next's request
+ * pipeline costs more CPU per request than the ingress itself (see bench/README.md); this process does not.
+ * It answers only the ingress paths and GET /healthz.
+ */
+const SINGLE = /^\/api\/v1\/ingress\/([^/]+)\/([^/]+)\/([^/]+)\/?$/;
+const BATCH = /^\/api\/v1\/ingress\/?$/;
+const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+type Route = { spec: RouteSpec; params?: Record<string, string> };
+
+/**
+ * An API token costs a Postgres lookup per request (measured: ~1 ms of this process's CPU plus pool waits,
+ * 6× the rest of the request; bench/README.md). Machines resend one token thousands of times a second, so a
+ * successful bearer lookup is reused for AUTH_CACHE_MS: a revoked token stops working here within that time.
+ * Unknown tokens and session cookies are never cached.
+ */
+export const AUTH_CACHE_MS = 1_000;
+const AUTH_CACHE_MAX = 10_000;
+
+export class BearerCache {
+  private readonly hits = new Map<string, { auth: Authenticated; until: number }>();
+
+  constructor(private readonly ttlMs = AUTH_CACHE_MS) {}
+
+  async authenticate(ctx: Ctx, headers: Headers): Promise<Authenticated | null> {
+    const key = headers.get("authorization");
+    if (!key || this.ttlMs <= 0) return authenticate(ctx, headers);
+    const now = Date.now();
+    const hit = this.hits.get(key);
+    if (hit && hit.until > now) return hit.auth;
+    const auth = await authenticate(ctx, headers);
+    if (auth?.via === "bearer") {
+      if (this.hits.size >= AUTH_CACHE_MAX) this.hits.clear();
+      this.hits.set(key, { auth, until: now + this.ttlMs });
+    }
+    return auth;
+  }
+}
+
+function route(method: string, path: string): Route | { allow: string } | null {
+  if (BATCH.test(path)) return method === "POST" ? { spec: api.sendBatch } : { allow: "POST" };
+  const m = SINGLE.exec(path);
+  if (!m) return null;
+  const params = { namespace: decode(m[1]), type: decode(m[2]), id: decode(m[3]) };
+  if (method === "POST") return { spec: api.sendMessage, params };
+  if (method === "PUT") return { spec: api.putMessage, params };
+  return { allow: "POST, PUT" };
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new AppError("bad-request", `the path segment "${segment}" is not valid percent-encoding`);
+  }
+}
+
+function toHeaders(req: IncomingMessage): Headers {
+  const h = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) h.append(raw[i], raw[i + 1]);
+  return h;
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new AppError("validation-failed", formatZodError(r.error, where), { issues: r.error.issues.map((i) => ({ path: [where, ...i.path].join("."), message: i.message })) });
+  return r.data;
+}
+
+/** The route builder's limits: a Content-Length over the limit is refused unread; a longer stream is cut off. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const len = Number(req.headers["content-length"] ?? 0);
+  if (len > limit) return Promise.reject(new AppError("payload-too-large", `the body is ${len} bytes; the limit is ${limit}`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new AppError("payload-too-large", `the body is larger than ${limit} bytes`));
+      } else chunks.push(c);
+    });
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)));
+    req.on("error", reject);
+  });
+}
+
+function isUnavailable(e: unknown): boolean {
+  const text = `${(e as Error)?.message ?? ""} ${String((e as { code?: string })?.code ?? "")}`;
+  return /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|Connection is closed|P1001|P1002|DatabaseNotReachable|max retries per request/i.test(text);
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store", ...headers });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, e: AppError, headers: Record<string, string> = {}): void {
+  send(res, statusOf[e.code], { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, headers);
+}
+
+export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerResponse, tokens = new BearerCache(0)): Promise<void> {
+  const requestId = randomUUID();
+  const method = req.method ?? "GET";
+  const path = (req.url ?? "/").split("?")[0];
+  try {
+    if (path === "/healthz" && method === "GET") return send(res, 200, { ok: true });
+    const r = route(method, path);
+    if (!r) throw new AppError("not-found", `no ingress at ${path}; send to /api/v1/ingress/{namespace}/{type}/{id} or POST NDJSON to /api/v1/ingress`);
+    if ("allow" in r) {
+      res.writeHead(405, { allow: r.allow }).end();
+      return;
+    }
+    const { spec } = r;
+    const headers = toHeaders(req);
+    const auth = await tokens.authenticate(ctx, headers);
+    if (!auth) throw new AppError("unauthenticated", "sign in, or send `Authorization: Bearer <token>`");
+    if (!hasRole(auth.principal.role, spec.role!)) throw new AppError("forbidden", `${spec.method} ${spec.path} needs the ${spec.role} role; you are ${auth.principal.role}`);
+    if (MUTATING.has(spec.method)) checkCsrf(auth, headers, `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`);
+    const params = spec.params ? parse(spec.params, r.params ?? {}, "path") : undefined;
+    const body = await readBody(req, spec.maxBytes ?? 1024 * 1024);
+    if (spec === api.sendBatch) return send(res, spec.status ?? 200, await sendBatch(ctx, body.toString("utf8")));
+    const a = params as { namespace: string; type: string; id: string };
+    return send(res, spec.status ?? 200, await sendOne(ctx, headers, a, body));
+  } catch (e) {
+    const close: Record<string, string> = res.req.complete ? {} : { connection: "close" };
+    if (e instanceof AppError) return sendError(res, e, { "x-request-id": requestId, ...close });
+    if (isUnavailable(e)) {
+      ctx.log.warn({ requestId, err: e }, "dependency unavailable");
+      return sendError(res, new AppError("unavailable", "Postgres or Redis is not reachable; retry shortly"), { "retry-after": "2", ...close });
+    }
+    ctx.log.error({ requestId, err: e, route: `${method} ${path}` }, "unexpected error");
+    sendError(res, new AppError("internal", `unexpected server error (request id ${requestId}); see the server log`), close);
+  }
+}
+
+export function createIngressListener(ctx: Ctx, opts: { authCacheMs?: number } = {}): Server {
+  const tokens = new BearerCache(opts.authCacheMs ?? AUTH_CACHE_MS);
+  const server = createServer((req, res) => void handleIngress(ctx, req, res, tokens));
+  // Clients keep connections open between bursts (load balancers, benchmarks): outlive their idle timeouts.
+  server.keepAliveTimeout = 65_000;
+  return server;
+}

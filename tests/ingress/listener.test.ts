@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { setAppContext } from "@/server/context";
+import { createApiToken, revokeApiToken } from "@/server/auth/api-tokens";
+import { AUTH_CACHE_MS, createIngressListener } from "@/server/ingress-listener/listener";
+import { Partitioning } from "@/server/dispatch/keys";
+import { POST as sendRoute, PUT as putRoute } from "@/app/api/v1/ingress/[namespace]/[type]/[id]/route";
+import { POST as batchRoute } from "@/app/api/v1/ingress/route";
+import { createTestContext, type TestContext } from "../support/test-context";
+import { apiClient } from "../support/api-client";
+import { callRoute } from "../support/call-route";
+import { freePort, spawnEntry, waitFor, type Spawned } from "../support/processes";
+
+let ctx: TestContext;
+let server: Server;
+let base: string;
+let operator: string;
+let viewer: string;
+const admin = { kind: "admin-token", name: "admin-token", role: "admin" } as const;
+
+beforeAll(async () => {
+  ctx = await createTestContext({ INGRESS_MAX_BYTES: "1024" });
+  setAppContext(ctx);
+  const call = await apiClient(ctx.env.STATEHOUSE_ADMIN_TOKEN!);
+  expect((await call("POST", "/api/v1/applications", { body: { name: "lean" } })).status).toBe(201);
+  // No worker runs here: messages stay queued, so a mailbox cap of 1 makes the second message to an address a 429.
+  const ep = await call("POST", "/api/v1/applications/{app}/endpoints", { params: { app: "lean" }, body: { functions: "example/*", urlPathTemplate: "http://127.0.0.1:9/statefun", maxNumBatchRequests: 1 } });
+  expect(ep.status, ep.text).toBe(201);
+  operator = (await createApiToken(ctx, admin, { name: "sender", role: "operator" })).token;
+  viewer = (await createApiToken(ctx, admin, { name: "reader", role: "viewer" })).token;
+  server = createIngressListener(ctx);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r));
+  setAppContext(undefined);
+  await ctx?.cleanup();
+});
+
+interface Req {
+  method: "PUT" | "POST";
+  /** address `ns/type/id` (each side appends its own suffix to the id), or undefined for the NDJSON batch */
+  address?: string;
+  body: string | ((side: Side) => string);
+  contentType?: string;
+  token?: string;
+}
+
+type Side = "l" | "r";
+const bodyOf = (r: Req, side: Side) => (typeof r.body === "function" ? r.body(side) : r.body);
+
+/**
+ * The same request through the lean listener (real HTTP) and through the Next route handler. Each side sends
+ * to its own address (`<id>-l`, `<id>-r`) so one side's message never fills the other's mailbox.
+ */
+async function both(r: Req) {
+  const headers: Record<string, string> = {};
+  if (r.contentType) headers["content-type"] = r.contentType;
+  const token = r.token === "OPERATOR" ? operator : r.token === "VIEWER" ? viewer : r.token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  const [namespace, type, id] = r.address?.split("/") ?? [];
+  const listenerPath = r.address ? `/api/v1/ingress/${[namespace, type, `${id}-l`].map(encodeURIComponent).join("/")}` : "/api/v1/ingress";
+  // A Buffer body: a string would make fetch add `content-type: text/plain` on its own.
+  const lres = await fetch(base + listenerPath, { method: r.method, headers, body: Buffer.from(bodyOf(r, "l")) });
+  const ltext = await lres.text();
+  const fn = r.address ? (r.method === "PUT" ? putRoute : sendRoute) : batchRoute;
+  const routePath = r.address ? "/api/v1/ingress/{namespace}/{type}/{id}" : "/api/v1/ingress";
+  const params: Record<string, string> = r.address ? { namespace, type, id: `${id}-r` } : {};
+  const rres = await callRoute(fn, r.method, { path: routePath, params, raw: bodyOf(r, "r"), contentType: r.contentType ?? "", token });
+  return { listener: { status: lres.status, json: JSON.parse(ltext), headers: lres.headers }, route: { status: rres.status, json: rres.json } };
+}
+
+const parts = () => new Partitioning(ctx.env.STATEHOUSE_REDIS_PREFIX, ctx.env.STATEHOUSE_PARTITIONS, ctx.env.DISPATCH_GROUPS);
+const mailboxLength = (address: string) => ctx.redis.llen(parts().mailbox(parts().partitionOf(address), address));
+/** The message bodies the route tests compare may name the address; make the sides comparable. */
+const sameAddress = (json: unknown) => JSON.parse(JSON.stringify(json).replace(/-[lr]\b/g, "-?"));
+
+/** Tokens are named ("OPERATOR", "VIEWER") because the case table is built before the tokens exist. */
+const greet = (address: string, extra: Partial<Req> = {}): Req => ({ method: "PUT", address, body: '{"name":"x"}', contentType: "application/vnd.example/GreetRequest", token: "OPERATOR", ...extra });
+
+describe("the lean ingress listener answers exactly like the Next route handlers", () => {
+  it("accepts a message: 202 with a message id (PUT and POST)", async () => {
+    for (const method of ["PUT", "POST"] as const) {
+      const r = await both(greet(`example/person/ok-${method}`, { method }));
+      expect(r.listener.status, JSON.stringify(r.listener.json)).toBe(202);
+      expect(r.route.status).toBe(202);
+      expect(r.listener.json.messageId).toEqual(expect.any(String));
+      expect(r.listener.headers.get("cache-control")).toBe("no-store");
+    }
+    // Both really enqueued one message.
+    for (const side of ["l", "r"]) for (const method of ["PUT", "POST"]) expect(await mailboxLength(`example/person/ok-${method}-${side}`)).toBe(1);
+  });
+
+  it.each([
+    ["401 without a credential", greet("example/person/a1", { token: undefined }), 401, "unauthenticated"],
+    ["401 for an unknown token", greet("example/person/a2", { token: "sh_unknown" }), 401, "unauthenticated"],
+    ["403 for a viewer", greet("example/person/a3", { token: "VIEWER" }), 403, "forbidden"],
+    ["404 for an unbound function type", greet("nobody/person/a4"), 404, "function-type-not-bound"],
+    ["413 over INGRESS_MAX_BYTES", greet("example/person/a5", { body: "x".repeat(2000) }), 413, "payload-too-large"],
+    ["415 for a content type that names no typename", greet("example/person/a6", { contentType: "application/json" }), 415, "unsupported-media-type"],
+    ["415 without a content type", greet("example/person/a7", { contentType: undefined }), 415, "unsupported-media-type"],
+    ["400 for an id over 1000 characters", greet(`example/person/${"i".repeat(1001)}`), 400, "validation-failed"],
+  ] as Array<[string, Req, number, string]>)("%s", async (_name, req, status, code) => {
+    const r = await both(req);
+    expect(r.listener.status, JSON.stringify(r.listener.json)).toBe(status);
+    expect(r.route.status).toBe(status);
+    expect(sameAddress(r.listener.json)).toEqual(sameAddress(r.route.json));
+    expect(r.listener.json.error.code).toBe(code);
+  });
+
+  it("429 mailbox-full once the address holds maxNumBatchRequests messages", async () => {
+    const first = await both(greet("example/person/full")); // fills each side's mailbox (cap 1)
+    expect([first.listener.status, first.route.status]).toEqual([202, 202]);
+    const r = await both(greet("example/person/full"));
+    expect(r.listener.status).toBe(429);
+    expect(r.listener.json.error.code).toBe("mailbox-full");
+    expect(r.route.status).toBe(429);
+    expect(sameAddress(r.route.json)).toEqual(sameAddress(r.listener.json));
+    expect(await mailboxLength("example/person/full-l")).toBe(1);
+  });
+
+  it("takes the NDJSON batch: good lines accepted, bad lines rejected by number", async () => {
+    const ndjson = (side: Side) =>
+      [
+        JSON.stringify({ target: `example/person/b1-${side}`, typename: "example/GreetRequest", value: { name: "b1" } }),
+        "{not json",
+        JSON.stringify({ target: `nobody/person/b2-${side}`, typename: "example/GreetRequest", value: {} }),
+        JSON.stringify({ target: `example/person/b3-${side}`, typename: "io.statefun.types/string", value: "hi" }),
+        JSON.stringify({ target: `example/person/b1-${side}`, typename: "example/GreetRequest", value: { name: "again" } }),
+      ].join("\n");
+    const r = await both({ method: "POST", body: ndjson, contentType: "application/x-ndjson", token: "OPERATOR" });
+    expect([r.listener.status, r.route.status]).toEqual([200, 200]);
+    expect(sameAddress(r.listener.json)).toEqual(sameAddress(r.route.json));
+    expect(r.listener.json.accepted).toBe(2);
+    expect(r.listener.json.rejected.map((x: { line: number; code: string }) => [x.line, x.code])).toEqual([
+      [2, "bad-request"],
+      [3, "function-type-not-bound"],
+      [5, "mailbox-full"],
+    ]);
+  });
+
+  it("answers 401 on the batch path without credentials, and 404 off the ingress paths", async () => {
+    const r = await both({ method: "POST", body: "{}", contentType: "application/x-ndjson" });
+    expect([r.listener.status, r.route.status]).toEqual([401, 401]);
+    expect(r.listener.json).toEqual(r.route.json);
+    const off = await fetch(`${base}/api/v1/applications`, { headers: { authorization: `Bearer ${operator}` } });
+    expect(off.status).toBe(404);
+    expect((await off.json()).error.code).toBe("not-found");
+  });
+});
+
+describe("bearer tokens on the lean listener", () => {
+  it("are looked up once per AUTH_CACHE_MS: a revoked token is refused within that time", async () => {
+    const t = await createApiToken(ctx, admin, { name: "short-lived", role: "operator" });
+    const put = (id: string) =>
+      fetch(`${base}/api/v1/ingress/example/person/${id}`, { method: "PUT", headers: { authorization: `Bearer ${t.token}`, "content-type": "text/plain" }, body: Buffer.from("x") });
+    expect((await put("rev-1")).status).toBe(202);
+    await revokeApiToken(ctx, admin, t.id);
+    await new Promise((r) => setTimeout(r, AUTH_CACHE_MS + 100));
+    const res = await put("rev-2");
+    expect(res.status).toBe(401);
+    expect((await res.json()).error.code).toBe("unauthenticated");
+  });
+});
+
+describe("npm run ingress", () => {
+  let proc: Spawned | undefined;
+  afterAll(() => void proc?.child.kill("SIGTERM"));
+
+  it("starts a listener process on INGRESS_PORT that enqueues messages", async () => {
+    const port = await freePort();
+    proc = spawnEntry("worker/ingress.ts", { ...ctx.childEnv, INGRESS_PORT: String(port) });
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 30_000, 100).catch((e) => {
+      throw new Error(`${e}\n${proc!.output()}`);
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/ingress/example/person/proc`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${operator}`, "content-type": "text/plain" },
+      body: "hello",
+    });
+    expect(res.status).toBe(202);
+    expect(await mailboxLength("example/person/proc")).toBe(1);
+    proc.child.kill("SIGTERM");
+    expect((await proc.exited).code).toBe(0);
+  });
+});
