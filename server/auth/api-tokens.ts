@@ -4,6 +4,7 @@ import { AppError } from "../errors";
 import { recordAudit } from "../audit/audit";
 import { randomSecret, sha256 } from "./secrets";
 import { isUuid } from "./users";
+import { forgetCachedTokens } from "./authenticate";
 
 type TokenRow = { id: string; name: string; prefix: string; role: Role; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
 
@@ -36,6 +37,7 @@ export async function createApiToken(ctx: Ctx, actor: Principal, input: { name: 
 
 export async function revokeApiToken(ctx: Ctx, actor: Principal, tokenId: string) {
   if (!isUuid(tokenId)) throw new AppError("not-found", `no API token with id "${tokenId}"`);
+  forgetCachedTokens(ctx);
   return ctx.db.$transaction(async (tx) => {
     const before = await tx.apiToken.findUnique({ where: { id: tokenId } });
     if (!before) throw new AppError("not-found", `no API token with id "${tokenId}"`);

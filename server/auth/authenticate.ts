@@ -12,6 +12,18 @@ export interface Authenticated {
   sessionId: string | null;
 }
 
+/**
+ * A token lookup is a Postgres round trip, ~6× the rest of an ingress request (bench/README.md), and machines
+ * resend one token thousands of times a second. A valid token is remembered for TOKEN_CACHE_MS, so a revoked one
+ * keeps working for at most that long in other processes (the revoking process forgets it at once). Unknown
+ * tokens and sessions are never cached.
+ */
+export const TOKEN_CACHE_MS = 1_000;
+const TOKEN_CACHE_MAX = 10_000;
+const tokenCaches = new WeakMap<Ctx, Map<string, { principal: Principal; until: number }>>();
+const tokenCache = (ctx: Ctx) => tokenCaches.get(ctx) ?? tokenCaches.set(ctx, new Map()).get(ctx)!;
+export const forgetCachedTokens = (ctx: Ctx) => tokenCache(ctx).clear();
+
 export function readCookie(header: string | null, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(";")) {
@@ -31,13 +43,20 @@ export async function authenticate(ctx: Ctx, headers: Headers): Promise<Authenti
     const admin = ctx.env.STATEHOUSE_ADMIN_TOKEN;
     if (admin && constantTimeEqual(token, admin))
       return { principal: { kind: "admin-token", name: "admin-token", role: "admin" }, via: "bearer", csrfToken: null, sessionId: null };
-    const row = await ctx.db.apiToken.findUnique({ where: { tokenHash: sha256(token) } });
+    const hash = sha256(token);
+    const cache = tokenCache(ctx);
+    const hit = cache.get(hash);
+    if (hit && hit.until > Date.now()) return { principal: hit.principal, via: "bearer", csrfToken: null, sessionId: null };
+    const row = await ctx.db.apiToken.findUnique({ where: { tokenHash: hash } });
     if (!row || row.revokedAt) throw new AppError("unauthenticated", "the bearer token is unknown or revoked");
     // Touch at most once a minute: a hot token must not turn every read into a write.
     const now = ctx.now();
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000)
       await ctx.db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: now } });
-    return { principal: { kind: "token", name: row.name, role: row.role }, via: "bearer", csrfToken: null, sessionId: null };
+    const principal: Principal = { kind: "token", name: row.name, role: row.role };
+    if (cache.size >= TOKEN_CACHE_MAX) cache.clear();
+    cache.set(hash, { principal, until: Date.now() + TOKEN_CACHE_MS });
+    return { principal, via: "bearer", csrfToken: null, sessionId: null };
   }
   const cookie = readCookie(headers.get("cookie"), SESSION_COOKIE);
   if (!cookie) return null;

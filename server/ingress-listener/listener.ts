@@ -5,7 +5,7 @@ import { api, type RouteSpec } from "../contracts/api";
 import type { Ctx } from "../context";
 import { AppError, statusOf } from "../errors";
 import { hasRole } from "../auth/roles";
-import { authenticate, checkCsrf, type Authenticated } from "../auth/authenticate";
+import { authenticate, checkCsrf } from "../auth/authenticate";
 import { formatZodError } from "../http/zod-errors";
 import { sendBatch, sendOne } from "../dispatch/ingress-http";
 
@@ -21,35 +21,6 @@ const BATCH = /^\/api\/v1\/ingress\/?$/;
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 type Route = { spec: RouteSpec; params?: Record<string, string> };
-
-/**
- * An API token costs a Postgres lookup per request (measured: ~1 ms of this process's CPU plus pool waits,
- * 6× the rest of the request; bench/README.md). Machines resend one token thousands of times a second, so a
- * successful bearer lookup is reused for AUTH_CACHE_MS: a revoked token stops working here within that time.
- * Unknown tokens and session cookies are never cached.
- */
-export const AUTH_CACHE_MS = 1_000;
-const AUTH_CACHE_MAX = 10_000;
-
-export class BearerCache {
-  private readonly hits = new Map<string, { auth: Authenticated; until: number }>();
-
-  constructor(private readonly ttlMs = AUTH_CACHE_MS) {}
-
-  async authenticate(ctx: Ctx, headers: Headers): Promise<Authenticated | null> {
-    const key = headers.get("authorization");
-    if (!key || this.ttlMs <= 0) return authenticate(ctx, headers);
-    const now = Date.now();
-    const hit = this.hits.get(key);
-    if (hit && hit.until > now) return hit.auth;
-    const auth = await authenticate(ctx, headers);
-    if (auth?.via === "bearer") {
-      if (this.hits.size >= AUTH_CACHE_MAX) this.hits.clear();
-      this.hits.set(key, { auth, until: now + this.ttlMs });
-    }
-    return auth;
-  }
-}
 
 function route(method: string, path: string): Route | { allow: string } | null {
   if (BATCH.test(path)) return method === "POST" ? { spec: api.sendBatch } : { allow: "POST" };
@@ -117,7 +88,7 @@ function sendError(res: ServerResponse, e: AppError, headers: Record<string, str
   send(res, statusOf[e.code], { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, headers);
 }
 
-export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerResponse, tokens = new BearerCache(0)): Promise<void> {
+export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
   const method = req.method ?? "GET";
   const path = (req.url ?? "/").split("?")[0];
@@ -131,7 +102,7 @@ export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerR
     }
     const { spec } = r;
     const headers = toHeaders(req);
-    const auth = await tokens.authenticate(ctx, headers);
+    const auth = await authenticate(ctx, headers);
     if (!auth) throw new AppError("unauthenticated", "sign in, or send `Authorization: Bearer <token>`");
     if (!hasRole(auth.principal.role, spec.role!)) throw new AppError("forbidden", `${spec.method} ${spec.path} needs the ${spec.role} role; you are ${auth.principal.role}`);
     if (MUTATING.has(spec.method)) checkCsrf(auth, headers, `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`);
@@ -152,9 +123,8 @@ export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerR
   }
 }
 
-export function createIngressListener(ctx: Ctx, opts: { authCacheMs?: number } = {}): Server {
-  const tokens = new BearerCache(opts.authCacheMs ?? AUTH_CACHE_MS);
-  const server = createServer((req, res) => void handleIngress(ctx, req, res, tokens));
+export function createIngressListener(ctx: Ctx): Server {
+  const server = createServer((req, res) => void handleIngress(ctx, req, res));
   // Clients keep connections open between bursts (load balancers, benchmarks): outlive their idle timeouts.
   server.keepAliveTimeout = 65_000;
   return server;
