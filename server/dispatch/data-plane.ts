@@ -80,6 +80,8 @@ export class DuplicateTokenError extends Error {}
 /** Typed access to the data-plane scripts. Holds no state but the connection and the key layout. */
 export class DataPlane {
   readonly keys: Partitioning;
+  /** Told about every delayed message this process commits (the runner's timer schedule). */
+  onTimerScheduled?: (partition: number, dueAt: number) => void;
   private readonly s: DataPlaneScripts;
   private readonly b: DataPlaneScripts;
 
@@ -162,6 +164,7 @@ export class DataPlane {
     for (const e of plan.egress) args.push(e.streamKey, EGRESS_MAX_LEN, e.typename, e.value, e.topic, e.source);
     try {
       const [version, seq] = (await this.s.commit(...args)) as [number, number];
+      for (const t of plan.timers) if (t.op === "S") this.onTimerScheduled?.(p, c.now + t.delayMs!);
       return { version, seq };
     } catch (e) {
       const msg = (e as Error).message ?? "";
@@ -209,8 +212,11 @@ export class DataPlane {
     return (await this.s.extend(this.keys.leases(p), this.keys.pp(p), leaseMs, ...held.flat())) as number;
   }
 
-  async fireTimers(p: number, max = 500): Promise<number> {
-    return (await this.s.fireTimers(this.keys.timers(p), this.keys.timerData(p), this.keys.tokens(p), max, this.keys.bell)) as number;
+  /** Delivers due timers; returns how many, and when the partition's next timer is due (null: none). */
+  async fireTimers(p: number, max = 500): Promise<{ fired: number; nextDue: number | null }> {
+    const [fired, next] = (await this.s.fireTimers(this.keys.timers(p), this.keys.timerData(p), this.keys.tokens(p), max, this.keys.bell)) as [number, string];
+    const n = Number(next);
+    return { fired, nextDue: n < 0 ? null : n };
   }
 
   /** Returns every registered spec of the type, or the conflict. */

@@ -22,7 +22,13 @@ const IDLE_WAIT_MS = 250;
  * leases of calls still in flight and releases held addresses whose application was resumed.
  */
 export class GroupRunner {
+  /** Calls in flight plus claims under way, across every group this process holds (DISPATCH_MAX_INFLIGHT). */
   private inflight = 0;
+  /**
+   * When each partition's next timer is due, as last seen. Partitions are polled for timers only when due, when
+   * this process schedules one, and once per maintenance round (timers another process wrote).
+   */
+  private readonly nextDue = new Map<number, number>();
 
   constructor(
     private readonly plane: DataPlane,
@@ -32,7 +38,23 @@ export class GroupRunner {
     private readonly log: Logger,
     private readonly cfg: RunnerConfig,
     private readonly observer?: DispatchObserver,
-  ) {}
+  ) {
+    plane.onTimerScheduled = (p, dueAt) => {
+      if (!(this.nextDue.get(p)! <= dueAt)) this.nextDue.set(p, dueAt);
+    };
+  }
+
+  private async fireDue(partitions: number[], all: boolean): Promise<void> {
+    const now = Date.now();
+    const due = all ? partitions : partitions.filter((p) => (this.nextDue.get(p) ?? Infinity) <= now);
+    await Promise.all(
+      due.map(async (p) => {
+        const { nextDue } = await this.plane.fireTimers(p);
+        if (nextDue === null) this.nextDue.delete(p);
+        else this.nextDue.set(p, nextDue);
+      }),
+    );
+  }
 
   async run(group: number, sliceMs: number, signal: AbortSignal): Promise<{ activations: number }> {
     const partitions = this.plane.keys.partitionsOfGroup(group);
@@ -47,8 +69,8 @@ export class GroupRunner {
     let anySettled = new Promise<void>((r) => (settled = r));
     const deps = { plane: this.plane, registry: this.registry, specs: this.specs, log: this.log, observer: this.observer, signal };
 
+    // `inflight` was already counted when the claim was reserved
     const start = (c: Claimed) => {
-      this.inflight++;
       activations++;
       const done = processClaimed(deps, c)
         .then(() => undefined)
@@ -67,25 +89,35 @@ export class GroupRunner {
 
     while (Date.now() < deadline && !signal.aborted) {
       const now = Date.now();
-      if (now - lastTimers >= TIMER_EVERY_MS) {
-        lastTimers = now;
-        await Promise.all(partitions.map((p) => this.plane.fireTimers(p)));
-      }
       if (now - lastMaintenance >= MAINTENANCE_EVERY_MS) {
         lastMaintenance = now;
+        lastTimers = now;
+        await this.fireDue(partitions, true);
         await this.maintain(partitions, active);
         this.bell.markAll(partitions); // safety net for a missed bell
+      } else if (now - lastTimers >= TIMER_EVERY_MS) {
+        lastTimers = now;
+        await this.fireDue(partitions, false);
       }
       let claimed = 0;
       const room = this.cfg.maxInflight - this.inflight;
-      if (room > 0) {
-        const dirty = this.bell.take(partitions);
-        const per = Math.max(1, Math.min(this.cfg.claimBatch, Math.ceil(room / Math.max(1, dirty.length))));
-        const results = await Promise.all(dirty.map((p) => this.plane.claim(p, per, this.cfg.maxBatch, this.cfg.leaseMs).then((cs) => ({ p, cs }))));
-        for (const { p, cs } of results) {
-          if (cs.length === per) this.bell.ring(p); // maybe more waiting
-          for (const c of cs) start(c);
-          claimed += cs.length;
+      const dirty = room > 0 ? this.bell.take(partitions) : [];
+      if (dirty.length > 0) {
+        const per = Math.max(1, Math.min(this.cfg.claimBatch, Math.floor(room / dirty.length)));
+        const use = dirty.slice(0, Math.max(1, Math.floor(room / per)));
+        for (const p of dirty.slice(use.length)) this.bell.ring(p); // no room for these this round
+        // Reserve before awaiting: every group of this process shares one in-flight budget.
+        const reserved = per * use.length;
+        this.inflight += reserved;
+        try {
+          const results = await Promise.all(use.map((p) => this.plane.claim(p, per, this.cfg.maxBatch, this.cfg.leaseMs).then((cs) => ({ p, cs }))));
+          for (const { p, cs } of results) {
+            if (cs.length === per) this.bell.ring(p); // maybe more waiting
+            for (const c of cs) start(c);
+            claimed += cs.length;
+          }
+        } finally {
+          this.inflight -= reserved - claimed;
         }
       }
       if (claimed === 0) {

@@ -4,7 +4,7 @@
   token key, target prefix, target address, target function type, target ready key, target partition; then the
   entry as the rest — ids and tokens may contain any byte)  KEYS[3] token index
   ARGV[1] max timers  ARGV[2] bell channel
-  Returns the number delivered.
+  Returns {number delivered, due time (ms) of the next pending timer or -1}.
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -36,4 +36,5 @@ for _, id in ipairs(due) do
   redis.call('ZREM', KEYS[1], id)
 end
 for p, _ in pairs(bells) do redis.call('PUBLISH', ARGV[2], p) end
-return #due
+local nxt = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return { #due, nxt[2] or '-1' }
