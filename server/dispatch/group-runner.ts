@@ -29,6 +29,16 @@ export class GroupRunner {
    * this process schedules one, and once per maintenance round (timers another process wrote).
    */
   private readonly nextDue = new Map<number, number>();
+  /** Resolves whenever in-flight room is given back (a call finished, an over-reserved claim returned). */
+  private roomFreed!: Promise<void>;
+  private signalRoom: () => void = () => undefined;
+
+  private release(n: number): void {
+    if (n <= 0) return;
+    this.inflight -= n;
+    this.signalRoom();
+    this.roomFreed = new Promise((r) => (this.signalRoom = r));
+  }
 
   constructor(
     private readonly plane: DataPlane,
@@ -39,6 +49,7 @@ export class GroupRunner {
     private readonly cfg: RunnerConfig,
     private readonly observer?: DispatchObserver,
   ) {
+    this.roomFreed = new Promise((r) => (this.signalRoom = r));
     plane.onTimerScheduled = (p, dueAt) => {
       if (!(this.nextDue.get(p)! <= dueAt)) this.nextDue.set(p, dueAt);
     };
@@ -79,7 +90,7 @@ export class GroupRunner {
           this.log.error({ err: e, address: c.address }, "activation failed; the lease will expire and be retried");
         })
         .finally(() => {
-          this.inflight--;
+          this.release(1);
           active.delete(c.address);
           settled();
           anySettled = new Promise<void>((r) => (settled = r));
@@ -117,12 +128,14 @@ export class GroupRunner {
             claimed += cs.length;
           }
         } finally {
-          this.inflight -= reserved - claimed;
+          this.release(reserved - claimed);
         }
       }
       if (claimed === 0) {
         const wait = Math.min(IDLE_WAIT_MS, TIMER_EVERY_MS, Math.max(1, deadline - Date.now()));
-        await this.bell.wait(mine, wait, active.size > 0 ? anySettled : undefined);
+        // Without room a bell is no reason to wake (the partition stays dirty): wait for room instead.
+        if (room <= 0) await Promise.race([this.roomFreed, new Promise((r) => setTimeout(r, wait))]);
+        else await this.bell.wait(mine, wait, active.size > 0 ? anySettled : undefined);
       }
     }
     // Let the calls in flight finish and commit; keep their leases alive meanwhile (a call may take minutes).
