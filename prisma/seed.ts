@@ -5,22 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 
-try {
-  process.loadEnvFile();
-} catch {}
+import { bootProcess } from "../server/boot";
+import { closeContext } from "../server/context";
+import { ensureBootstrapAdmin } from "../server/auth/sessions";
+import { createApplication } from "../server/registry/applications";
+import { importModule } from "../server/registry/module-service";
+import { reprobeEndpoint } from "../server/registry/endpoints";
+import { AppError } from "../server/errors";
 
-const { envOrExit } = await import("../server/env");
-const { assertDependenciesOrExit } = await import("../server/startup");
-const { createContext, closeContext } = await import("../server/context");
-const { ensureBootstrapAdmin } = await import("../server/auth/sessions");
-const { createApplication } = await import("../server/registry/applications");
-const { importModule } = await import("../server/registry/module-service");
-const { reprobeEndpoint } = await import("../server/registry/endpoints");
-const { AppError } = await import("../server/errors");
-
-const env = envOrExit();
-await assertDependenciesOrExit(env);
-const ctx = createContext(env, "producer", { process: "seed" });
+const ctx = await bootProcess("producer", { process: "seed" });
+const env = ctx.env;
 const seed = { kind: "admin-token", name: "seed", role: "admin" } as const;
 const url = env.STATEHOUSE_DEMO_FUNCTIONS_URL;
 

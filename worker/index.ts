@@ -2,28 +2,19 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { hostname } from "node:os";
 
-// The real environment wins; a local .env fills the gaps (Node >= 20.12).
-try {
-  process.loadEnvFile();
-} catch {}
-
-const { envOrExit } = await import("../server/env");
-const { assertDependenciesOrExit } = await import("../server/startup");
-const { createContext, closeContext } = await import("../server/context");
-const { RegistryCache } = await import("../server/registry/registry-cache");
-const { writeHeartbeat, removeHeartbeat } = await import("../server/operations/workers");
-const { checkHealth } = await import("../server/operations/health");
-const { DispatchService } = await import("../server/dispatch/dispatch-service");
-const { WebhookRelay } = await import("../server/egress-webhook/webhook-relay");
-const { DispatchMetrics, instrumentCommits } = await import("../server/metrics/dispatch-metrics");
-const { MetricsFlusher } = await import("../server/metrics/metrics-flusher");
-
-const env = envOrExit();
-await assertDependenciesOrExit(env);
+import { bootProcess, onShutdown } from "../server/boot";
+import { RegistryCache } from "../server/registry/registry-cache";
+import { writeHeartbeat, removeHeartbeat } from "../server/operations/workers";
+import { checkHealth } from "../server/operations/health";
+import { DispatchService } from "../server/dispatch/dispatch-service";
+import { WebhookRelay } from "../server/egress-webhook/webhook-relay";
+import { DispatchMetrics, instrumentCommits } from "../server/metrics/dispatch-metrics";
+import { MetricsFlusher } from "../server/metrics/metrics-flusher";
 
 const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 const startedAt = new Date().toISOString();
-const ctx = createContext(env, "worker", { process: "worker", worker: id });
+const ctx = await bootProcess("worker", { process: "worker", worker: id });
+const env = ctx.env;
 const registry = new RegistryCache(ctx);
 await registry.start();
 
@@ -81,11 +72,7 @@ server.listen(env.WORKER_HEALTH_PORT, "0.0.0.0", () => {
   ctx.log.info({ port: typeof addr === "object" && addr ? addr.port : env.WORKER_HEALTH_PORT, registryVersion: registry.current.version }, "worker started");
 });
 
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  ctx.log.info({ signal }, "worker stopping");
+onShutdown(ctx, "worker", async () => {
   clearInterval(timer);
   server.close();
   await dispatch.stop();
@@ -93,8 +80,4 @@ async function shutdown(signal: string) {
   await flusher.stop();
   await removeHeartbeat(ctx, id).catch(() => undefined);
   await registry.stop();
-  await closeContext(ctx);
-  process.exit(0);
-}
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
-process.on("SIGINT", () => void shutdown("SIGINT"));
+});
