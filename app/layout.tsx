@@ -1,7 +1,11 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { Providers } from "./providers";
-import "./globals.css";
+// Split by seam: tokens + base elements, the shell and page furniture, buttons/forms/feedback, tables and views.
+import "./styles/base.css";
+import "./styles/layout.css";
+import "./styles/controls.css";
+import "./styles/views.css";
 
 export const metadata: Metadata = {
   title: { default: "Statehouse", template: "%s · Statehouse" },
