@@ -8,7 +8,7 @@ import { writeHeartbeat, removeHeartbeat } from "../server/operations/workers";
 import { checkHealth } from "../server/operations/health";
 import { DispatchService } from "../server/dispatch/dispatch-service";
 import { WebhookRelay } from "../server/egress-webhook/webhook-relay";
-import { DispatchMetrics, instrumentCommits } from "../server/metrics/dispatch-metrics";
+import { DispatchMetrics } from "../server/metrics/dispatch-metrics";
 import { MetricsFlusher } from "../server/metrics/metrics-flusher";
 
 const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -20,7 +20,6 @@ await registry.start();
 
 const metrics = new DispatchMetrics();
 const dispatch = new DispatchService(ctx, registry, metrics);
-instrumentCommits(dispatch.plane, metrics);
 const flusher = new MetricsFlusher(ctx.redis, env.STATEHOUSE_REDIS_PREFIX, id, metrics, ctx.log);
 flusher.start();
 await dispatch.start();

@@ -12,7 +12,8 @@ import type { SpecCache } from "./spec-cache";
 /** What the metrics layer hears about; every method is optional. */
 export interface DispatchObserver {
   attempt?(functionType: string, latencyMs: number, ok: boolean): void;
-  committed?(functionType: string, e: { consumed: number; outgoing: number; egress: number; enqueuedAt: number[] }): void;
+  /** outLocal: targets in the sender's partition; outRemote: in another (StateFun's local/remote split). */
+  committed?(functionType: string, e: { consumed: number; outLocal: number; outRemote: number; egress: number; enqueuedAt: number[] }): void;
   parked?(functionType: string, error: string): void;
   inflight?(functionType: string, delta: number): void;
 }
@@ -128,7 +129,17 @@ export async function processClaimed(d: InvokeDeps, c: Claimed): Promise<Outcome
         if (e instanceof DuplicateTokenError) return await park(`bad reply from ${url}: ${e.message}`);
         throw e;
       }
-      d.observer?.committed?.(functionType, { consumed: entries.length, outgoing: plan.outgoing.length, egress: plan.egress.length, enqueuedAt: entries.map((e) => e.enqueuedAt) });
+      if (d.observer?.committed) {
+        let outLocal = 0;
+        for (const o of plan.outgoing) if (d.plane.keys.partitionOf(o.address) === c.partition) outLocal++;
+        d.observer.committed(functionType, {
+          consumed: entries.length,
+          outLocal,
+          outRemote: plan.outgoing.length - outLocal,
+          egress: plan.egress.length,
+          enqueuedAt: entries.map((e) => e.enqueuedAt),
+        });
+      }
       return "committed";
     }
     return await park(`${url} answered IncompleteInvocationContext ${MAX_CONTEXT_ROUNDS} times in a row for ${functionType}; its declared state keeps changing`);

@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { DataPlane } from "../dispatch/data-plane";
 import type { DispatchObserver } from "../dispatch/invoke";
 import { bucketIndex, COUNTERS, FUNCTION_TYPE_LABEL, HISTOGRAMS, LATENCY_BUCKETS_MS, PROMETHEUS, type CounterName, type HistogramName } from "./names";
 
@@ -43,9 +42,6 @@ export class DispatchMetrics implements DispatchObserver {
   private readonly inflightGauge: Gauge;
   private pending = new Map<string, TypeDelta>();
   private readonly inflightNow = new Map<string, number>();
-  /** Set by instrumentCommits: then outgoing messages are split local/remote there, not counted here. */
-  splitsOutgoing = false;
-
   constructor(private readonly clock: () => number = Date.now) {
     const labelNames = [FUNCTION_TYPE_LABEL];
     const registers = [this.registry];
@@ -86,18 +82,13 @@ export class DispatchMetrics implements DispatchObserver {
     if (!ok) this.count(functionType, "remoteInvocationFailures", 1);
   }
 
-  committed(functionType: string, e: { consumed: number; outgoing: number; egress: number; enqueuedAt: number[] }): void {
+  committed(functionType: string, e: { consumed: number; outLocal: number; outRemote: number; egress: number; enqueuedAt: number[] }): void {
     this.count(functionType, "in", e.consumed);
     this.count(functionType, "outEgress", e.egress);
-    // Without the commit hook the partition of each target is unknown: count it as remote, the general case.
-    if (!this.splitsOutgoing) this.count(functionType, "outRemote", e.outgoing);
+    this.count(functionType, "outLocal", e.outLocal);
+    this.count(functionType, "outRemote", e.outRemote);
     const now = this.clock();
     this.observe(functionType, "messageLatency", e.enqueuedAt.map((t) => now - t));
-  }
-
-  outgoing(functionType: string, local: number, remote: number): void {
-    this.count(functionType, "outLocal", local);
-    this.count(functionType, "outRemote", remote);
   }
 
   parked(functionType: string): void {
@@ -123,23 +114,4 @@ export class DispatchMetrics implements DispatchObserver {
   inflightByType(): Map<string, number> {
     return new Map(this.inflightNow);
   }
-}
-
-/**
- * Splits outgoing messages into outLocal (target in the sender's partition) and outRemote by wrapping the
- * plane's commit: the DispatchObserver's `committed` event carries only their number. Counted only after the
- * commit succeeded, so a fenced or failed commit counts nothing.
- */
-export function instrumentCommits(plane: DataPlane, metrics: DispatchMetrics): void {
-  const commit = plane.commit.bind(plane);
-  metrics.splitsOutgoing = true;
-  plane.commit = async (plan) => {
-    const r = await commit(plan);
-    if (plan.outgoing.length > 0) {
-      let local = 0;
-      for (const o of plan.outgoing) if (plane.keys.partitionOf(o.address) === plan.claimed.partition) local++;
-      metrics.outgoing(plan.functionType, local, plan.outgoing.length - local);
-    }
-    return r;
-  };
 }
