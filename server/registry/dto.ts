@@ -26,19 +26,10 @@ export const toApplication = (a: AppRow): Application => ({
   egressCount: a._count?.egresses ?? 0,
 });
 
-export type EndpointRow = {
+/** An endpoint as Prisma returns it: the stored record plus identity, probe results and timestamps. */
+export type EndpointRow = Omit<EndpointRecord, "kind" | "transportExtra"> & {
   id: string;
   kind: string;
-  functions: string;
-  namespace: string;
-  typeName: string | null;
-  urlPathTemplate: string;
-  maxNumBatchRequests: number;
-  transportType: string;
-  callTimeoutMs: number;
-  connectTimeoutMs: number;
-  readTimeoutMs: number | null;
-  writeTimeoutMs: number | null;
   transportExtra: unknown;
   declaredState: unknown;
   probedAt: Date | null;

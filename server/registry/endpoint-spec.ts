@@ -110,18 +110,17 @@ export function normalizeEndpoint(kind: EndpointKind, spec: unknown): EndpointRe
     maxNumBatchRequests,
   };
 
-  if (kind === ENDPOINT_V1) {
-    const t = okhttpTimeouts("timeouts", object("timeouts", s.timeouts));
-    return {
-      ...base,
-      transportType: OKHTTP_TRANSPORT,
-      callTimeoutMs: t.call,
-      connectTimeoutMs: t.connect,
-      readTimeoutMs: t.read,
-      writeTimeoutMs: t.write,
-      transportExtra: {},
-    };
-  }
+  const okhttp = (t: ReturnType<typeof okhttpTimeouts>, transportExtra: Record<string, unknown>): EndpointRecord => ({
+    ...base,
+    transportType: OKHTTP_TRANSPORT,
+    callTimeoutMs: t.call,
+    connectTimeoutMs: t.connect,
+    readTimeoutMs: t.read,
+    writeTimeoutMs: t.write,
+    transportExtra,
+  });
+
+  if (kind === ENDPOINT_V1) return okhttp(okhttpTimeouts("timeouts", object("timeouts", s.timeouts)), {});
 
   const transport = object("transport", s.transport);
   const { type = ASYNC_TRANSPORT, timeouts, call, connect, read, write, ...extra } = transport;
@@ -130,16 +129,7 @@ export function normalizeEndpoint(kind: EndpointKind, spec: unknown): EndpointRe
 
   if (type === OKHTTP_TRANSPORT) {
     // OkHttp reads its timeouts from a `timeouts` object; top-level keys are accepted as the same thing.
-    const t = okhttpTimeouts("transport.timeouts", timeouts !== undefined ? object("transport.timeouts", timeouts) : { call, connect, read, write });
-    return {
-      ...base,
-      transportType: OKHTTP_TRANSPORT,
-      callTimeoutMs: t.call,
-      connectTimeoutMs: t.connect,
-      readTimeoutMs: t.read,
-      writeTimeoutMs: t.write,
-      transportExtra: extra,
-    };
+    return okhttp(okhttpTimeouts("transport.timeouts", timeouts !== undefined ? object("transport.timeouts", timeouts) : { call, connect, read, write }), extra);
   }
 
   // Async transport: a `timeouts` object wins over top-level keys, and its missing keys fall back to the
