@@ -9,7 +9,7 @@ import { TYPENAME_RE } from "../contracts/common";
 import type { DataPlane } from "./data-plane";
 import { encodeEntry } from "./entries";
 import { parseAddress } from "./keys";
-import { dataPlaneFor } from "./plane";
+import { planeOf } from "./plane";
 
 export interface IngressMessage {
   target: string;
@@ -20,8 +20,6 @@ export interface IngressMessage {
 
 export type IngressResult = { ok: true; messageId: string; duplicate: boolean } | { ok: false; code: ErrorCode; message: string };
 
-const planes = new WeakMap<Ctx, DataPlane>();
-export const planeOf = (ctx: Ctx) => planes.get(ctx) ?? planes.set(ctx, dataPlaneFor(ctx)).get(ctx)!;
 
 /** A retried request with the same key gets the same message id back. */
 const messageIdFor = (target: string, key?: string) =>

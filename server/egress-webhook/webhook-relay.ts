@@ -4,7 +4,8 @@ import type { Ctx } from "../context";
 import { parseFlinkDuration } from "../contracts/duration";
 import type { RegistryCache } from "../registry/registry-cache";
 import { WEBHOOK_EGRESS } from "../registry/module/kinds";
-import { Partitioning } from "../dispatch/keys";
+import { planeOf } from "../dispatch/plane";
+import type { Partitioning } from "../dispatch/keys";
 import { describeValue } from "../protocol/typed-values";
 
 export const WEBHOOK_QUEUE = "egress-webhook";
@@ -42,7 +43,7 @@ export class WebhookRelay {
     private readonly ctx: Ctx,
     private readonly registry: RegistryCache,
   ) {
-    this.keys = new Partitioning(ctx.env.STATEHOUSE_REDIS_PREFIX, ctx.env.STATEHOUSE_PARTITIONS, ctx.env.DISPATCH_GROUPS);
+    this.keys = planeOf(ctx).keys;
   }
 
   private get connection() {

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Ctx } from "../context";
 import type { EgressPage, EgressRecordView } from "../contracts/egress";
-import { planeOf } from "../dispatch/ingress";
+import { planeOf } from "../dispatch/plane";
 import { AppError } from "../errors";
 import { describeValue } from "../protocol/typed-values";
 import { iso } from "../state/views";

@@ -36,11 +36,11 @@ type Handler = (req: Request, next: NextCtx) => Promise<Response>;
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
+/** The `{error: {code, message, details?}}` body every failure is answered with. */
+export const errorBody = (e: AppError) => ({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
+
 export function errorResponse(e: AppError, headers?: HeadersInit): Response {
-  return Response.json(
-    { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } },
-    { status: statusOf[e.code], headers },
-  );
+  return Response.json(errorBody(e), { status: statusOf[e.code], headers });
 }
 
 export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit): Response {
@@ -50,7 +50,7 @@ export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit)
   return Response.json(body, { status, headers: h });
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
+export function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
   const r = schema.safeParse(value);
   if (!r.success) throw new AppError("validation-failed", formatZodError(r.error, where), { issues: r.error.issues.map((i) => ({ path: [where, ...i.path].join("."), message: i.message })) });
   return r.data;
@@ -82,6 +82,31 @@ function isUnavailable(e: unknown): boolean {
 }
 
 /**
+ * The error a caller gets for an exception that is not an AppError: 503 when a store is unreachable (logged as
+ * a warning), else 500 with a request id (logged once, here, at the edge).
+ */
+export function unexpectedError(ctx: Ctx | undefined, e: unknown, requestId: string, route: string): { error: AppError; headers: Record<string, string> } {
+  if (isUnavailable(e)) {
+    ctx?.log.warn({ requestId, err: e }, "dependency unavailable");
+    return { error: new AppError("unavailable", "Postgres or Redis is not reachable; retry shortly"), headers: { "retry-after": "2" } };
+  }
+  if (ctx) ctx.log.error({ requestId, err: e, route }, "unexpected error");
+  else console.error(`unexpected error in ${route} (request id ${requestId})`, e);
+  return { error: new AppError("internal", `unexpected server error (request id ${requestId}); see the server log`), headers: {} };
+}
+
+/** Authenticate, check the role, and (for cookie-authenticated mutations) the CSRF token. */
+export async function authorize(ctx: Ctx, spec: RouteSpec, headers: Headers, url: string): Promise<Authenticated | null> {
+  if (spec.role === null) return null;
+  const auth = await authenticate(ctx, headers);
+  if (!auth) throw new AppError("unauthenticated", "sign in, or send `Authorization: Bearer <token>`");
+  if (!hasRole(auth.principal.role, spec.role))
+    throw new AppError("forbidden", `${spec.method} ${spec.path} needs the ${spec.role} role; you are ${auth.principal.role}`);
+  if (MUTATING.has(spec.method)) checkCsrf(auth, headers, url);
+  return auth;
+}
+
+/**
  * The one route builder: authenticate → authorize (role, CSRF) → parse params/query/body with the contract →
  * call server/ → map error codes to statuses. Authentication runs before parsing so an anonymous caller
  * learns nothing about a route's input rules.
@@ -97,14 +122,7 @@ export function handler<S extends RouteSpec>(spec: S, fn: (input: HandlerInput<S
         if (e instanceof EnvError) throw new AppError("unavailable", e.message);
         throw e;
       }
-      let auth: Authenticated | null = null;
-      if (spec.role !== null) {
-        auth = await authenticate(ctx, req.headers);
-        if (!auth) throw new AppError("unauthenticated", "sign in, or send `Authorization: Bearer <token>`");
-        if (!hasRole(auth.principal.role, spec.role))
-          throw new AppError("forbidden", `${spec.method} ${spec.path} needs the ${spec.role} role; you are ${auth.principal.role}`);
-        if (MUTATING.has(spec.method)) checkCsrf(auth, req.headers, req.url);
-      }
+      const auth = await authorize(ctx, spec, req.headers, req.url);
       const rawParams = next?.params ? await next.params : {};
       const params = spec.params ? parse(spec.params, rawParams, "path") : undefined;
       const url = new URL(req.url);
@@ -116,13 +134,8 @@ export function handler<S extends RouteSpec>(spec: S, fn: (input: HandlerInput<S
       return jsonResponse(result, spec.status ?? 200);
     } catch (e) {
       if (e instanceof AppError) return errorResponse(e, { "x-request-id": requestId });
-      if (isUnavailable(e)) {
-        ctx?.log.warn({ requestId, err: e }, "dependency unavailable");
-        return errorResponse(new AppError("unavailable", "Postgres or Redis is not reachable; retry shortly"), { "retry-after": "2" });
-      }
-      if (ctx) ctx.log.error({ requestId, err: e, route: `${spec.method} ${spec.path}` }, "unexpected error");
-      else console.error(`unexpected error in ${spec.method} ${spec.path} (request id ${requestId})`, e);
-      return errorResponse(new AppError("internal", `unexpected server error (request id ${requestId}); see the server log`));
+      const u = unexpectedError(ctx, e, requestId, `${spec.method} ${spec.path}`);
+      return errorResponse(u.error, u.headers);
     }
   };
   Object.assign(h, { spec });

@@ -1,12 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { z } from "zod";
 import { api, type RouteSpec } from "../contracts/api";
 import type { Ctx } from "../context";
 import { AppError, statusOf } from "../errors";
-import { hasRole } from "../auth/roles";
-import { authenticate, checkCsrf } from "../auth/authenticate";
-import { formatZodError } from "../http/zod-errors";
+import { authorize, errorBody, parse, unexpectedError } from "../http/route";
 import { sendBatch, sendOne } from "../dispatch/ingress-http";
 
 /**
@@ -18,7 +15,6 @@ import { sendBatch, sendOne } from "../dispatch/ingress-http";
  */
 const SINGLE = /^\/api\/v1\/ingress\/([^/]+)\/([^/]+)\/([^/]+)\/?$/;
 const BATCH = /^\/api\/v1\/ingress\/?$/;
-const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 type Route = { spec: RouteSpec; params?: Record<string, string> };
 
@@ -47,12 +43,6 @@ function toHeaders(req: IncomingMessage): Headers {
   return h;
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z.output<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new AppError("validation-failed", formatZodError(r.error, where), { issues: r.error.issues.map((i) => ({ path: [where, ...i.path].join("."), message: i.message })) });
-  return r.data;
-}
-
 /** The route builder's limits: a Content-Length over the limit is refused unread; a longer stream is cut off. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const len = Number(req.headers["content-length"] ?? 0);
@@ -73,11 +63,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function isUnavailable(e: unknown): boolean {
-  const text = `${(e as Error)?.message ?? ""} ${String((e as { code?: string })?.code ?? "")}`;
-  return /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|Connection is closed|P1001|P1002|DatabaseNotReachable|max retries per request/i.test(text);
-}
-
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store", ...headers });
@@ -85,7 +70,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 function sendError(res: ServerResponse, e: AppError, headers: Record<string, string> = {}): void {
-  send(res, statusOf[e.code], { error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } }, headers);
+  send(res, statusOf[e.code], errorBody(e), headers);
 }
 
 export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -102,10 +87,7 @@ export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerR
     }
     const { spec } = r;
     const headers = toHeaders(req);
-    const auth = await authenticate(ctx, headers);
-    if (!auth) throw new AppError("unauthenticated", "sign in, or send `Authorization: Bearer <token>`");
-    if (!hasRole(auth.principal.role, spec.role!)) throw new AppError("forbidden", `${spec.method} ${spec.path} needs the ${spec.role} role; you are ${auth.principal.role}`);
-    if (MUTATING.has(spec.method)) checkCsrf(auth, headers, `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`);
+    await authorize(ctx, spec, headers, `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`);
     const params = spec.params ? parse(spec.params, r.params ?? {}, "path") : undefined;
     const body = await readBody(req, spec.maxBytes ?? 1024 * 1024);
     if (spec === api.sendBatch) return send(res, spec.status ?? 200, await sendBatch(ctx, body.toString("utf8")));
@@ -114,12 +96,8 @@ export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerR
   } catch (e) {
     const close: Record<string, string> = res.req.complete ? {} : { connection: "close" };
     if (e instanceof AppError) return sendError(res, e, { "x-request-id": requestId, ...close });
-    if (isUnavailable(e)) {
-      ctx.log.warn({ requestId, err: e }, "dependency unavailable");
-      return sendError(res, new AppError("unavailable", "Postgres or Redis is not reachable; retry shortly"), { "retry-after": "2", ...close });
-    }
-    ctx.log.error({ requestId, err: e, route: `${method} ${path}` }, "unexpected error");
-    sendError(res, new AppError("internal", `unexpected server error (request id ${requestId}); see the server log`), close);
+    const u = unexpectedError(ctx, e, requestId, `${method} ${path}`);
+    sendError(res, u.error, { ...u.headers, ...close });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Ctx } from "../context";
-import { Partitioning } from "../dispatch/keys";
+import { planeOf } from "../dispatch/plane";
 import type { RegistrySnapshot } from "../registry/registry-snapshot";
 import { countBlockedAddresses } from "./blocked-addresses";
 import { emptyBuckets, type BucketCounts } from "./histogram";
@@ -53,7 +53,7 @@ function apply(target: { counters: Record<CounterName, number>; histograms: Reco
  */
 export async function readMetrics(ctx: Ctx, registry: RegistrySnapshot, now = Date.now()): Promise<MetricsSnapshot> {
   const k = metricsKeys(ctx.env.STATEHOUSE_REDIS_PREFIX);
-  const parts = new Partitioning(ctx.env.STATEHOUSE_REDIS_PREFIX, ctx.env.STATEHOUSE_PARTITIONS, ctx.env.DISPATCH_GROUPS);
+  const parts = planeOf(ctx).keys;
   const r = ctx.redis;
   const current = slotOf(now);
   const slots = Array.from({ length: WINDOW_SLOTS + 1 }, (_, i) => current - i * WINDOW_SLOT_MS);

@@ -1,5 +1,5 @@
 import type { Ctx } from "../context";
-import { Partitioning } from "../dispatch/keys";
+import { planeOf } from "../dispatch/plane";
 import { liveRegistry } from "./live-registry";
 
 /**
@@ -8,7 +8,7 @@ import { liveRegistry } from "./live-registry";
  * maintain (`<type>|addresses`, `<type>|backlog`) and the parked sets — never a key scan.
  */
 export async function listFunctionTypes(ctx: Ctx) {
-  const k = new Partitioning(ctx.env.STATEHOUSE_REDIS_PREFIX, ctx.env.STATEHOUSE_PARTITIONS, ctx.env.DISPATCH_GROUPS);
+  const k = planeOf(ctx).keys;
   const reg = (await liveRegistry(ctx)).current;
   const types = new Map<string, { addresses: number; backlog: number; parked: number }>();
   const get = (t: string) => types.get(t) ?? types.set(t, { addresses: 0, backlog: 0, parked: 0 }).get(t)!;

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { Ctx } from "../context";
 import type { History, HistoryCommit } from "../contracts/state";
-import { planeOf } from "../dispatch/ingress";
+import { planeOf } from "../dispatch/plane";
 import type { AddressRef } from "../dispatch/keys";
 import { addressOf, exists, notFound, readRaw } from "./read";
 import { iso, valueView } from "./views";

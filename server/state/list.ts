@@ -2,7 +2,7 @@ import { crc32 } from "node:zlib";
 import { z } from "zod";
 import type { Ctx } from "../context";
 import type { AddressPage } from "../contracts/state";
-import { planeOf } from "../dispatch/ingress";
+import { planeOf } from "../dispatch/plane";
 import { AppError } from "../errors";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { iso } from "./views";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Ctx } from "../context";
 import type { Principal } from "../contracts/auth";
 import type { ParkedAddress, ParkedPage, UnparkResult } from "../contracts/state";
-import { planeOf } from "../dispatch/ingress";
+import { planeOf } from "../dispatch/plane";
 import { parseAddress, type AddressRef } from "../dispatch/keys";
 import { AppError } from "../errors";
 import { auditAfterWrite } from "./audit";

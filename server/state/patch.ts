@@ -3,7 +3,7 @@ import type { Ctx } from "../context";
 import type { Principal } from "../contracts/auth";
 import type { PatchResult, PatchState } from "../contracts/state";
 import type { Mutation, StateSpec } from "../dispatch/data-plane";
-import { planeOf } from "../dispatch/ingress";
+import { planeOf } from "../dispatch/plane";
 import type { AddressRef } from "../dispatch/keys";
 import { AppError } from "../errors";
 import { actorName } from "../audit/audit";

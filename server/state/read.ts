@@ -1,7 +1,7 @@
 import type { Ctx } from "../context";
 import type { AddressState } from "../contracts/state";
 import type { DataPlane, StateSpec } from "../dispatch/data-plane";
-import { planeOf } from "../dispatch/ingress";
+import { planeOf } from "../dispatch/plane";
 import type { AddressRef } from "../dispatch/keys";
 import { AppError } from "../errors";
 import { iso, mailboxEntryView, valueView } from "./views";

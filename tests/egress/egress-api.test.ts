@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { createDispatchEnv, type DispatchEnv } from "../support/dispatch-env";
 import { waitFor } from "../support/processes";
-import { planeOf } from "@/server/dispatch/ingress";
+import { planeOf } from "@/server/dispatch/plane";
 
 let env: DispatchEnv;
 const EGRESS = { namespace: "io.statefun.playground", name: "egress" };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setAppContext } from "@/server/context";
 import { createApiToken } from "@/server/auth/api-tokens";
-import { planeOf } from "@/server/dispatch/ingress";
+import { planeOf } from "@/server/dispatch/plane";
 import { createTestContext, type TestContext } from "../support/test-context";
 import { callRoute } from "../support/call-route";
 import { loadRoutes, type LoadedRoute } from "../support/routes";

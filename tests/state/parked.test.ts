@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDispatchEnv, type DispatchEnv } from "../support/dispatch-env";
 import { freePort, waitFor } from "../support/processes";
-import { planeOf } from "@/server/dispatch/ingress";
+import { planeOf } from "@/server/dispatch/plane";
 import { encodeEntry } from "@/server/dispatch/entries";
 import { liveWorkers } from "@/server/operations/workers";
 import { currentRegistryVersion } from "@/server/registry/registry-bus";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { createDispatchEnv, type DispatchEnv } from "../support/dispatch-env";
 import { waitFor } from "../support/processes";
-import { planeOf } from "@/server/dispatch/ingress";
+import { planeOf } from "@/server/dispatch/plane";
 import { encodePrimitive } from "@/server/protocol/typed-values";
 import { liveWorkers } from "@/server/operations/workers";
 import { currentRegistryVersion } from "@/server/registry/registry-bus";
