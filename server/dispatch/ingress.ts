@@ -8,7 +8,7 @@ import { encodePrimitive, isPrimitiveTypename, PRIMITIVE_TYPENAMES } from "../pr
 import { TYPENAME_RE } from "../contracts/common";
 import type { DataPlane } from "./data-plane";
 import { encodeEntry } from "./entries";
-import { parseAddress } from "./keys";
+import { functionTypeOf, parseAddress } from "./keys";
 import { planeOf } from "./plane";
 
 export interface IngressMessage {
@@ -41,7 +41,7 @@ export async function ingest(ctx: Ctx, msgs: IngressMessage[], registry?: Regist
     const addr = parseAddress(m.target);
     if (!addr) return (out[i] = { ok: false, code: "bad-request", message: `target "${m.target}" must be namespace/type/id` });
     if (!TYPENAME_RE.test(m.typename)) return (out[i] = { ok: false, code: "bad-request", message: `typename "${m.typename}" must be namespace/name` });
-    const functionType = `${addr.namespace}/${addr.type}`;
+    const functionType = functionTypeOf(addr);
     const ep = reg.resolve(functionType);
     if (!ep) return (out[i] = { ok: false, code: "function-type-not-bound", message: `no endpoint binds ${functionType}; register one (e.g. ${addr.namespace}/*) first` });
     const id = messageIdFor(m.target, m.idempotencyKey);

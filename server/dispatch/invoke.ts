@@ -4,7 +4,7 @@ import { renderUrl } from "../registry/url-template";
 import type { RegistrySnapshot } from "../registry/registry-snapshot";
 import { DuplicateTokenError, FencedError, type Claimed, type DataPlane, type StateSpec } from "./data-plane";
 import { decodeEntry, encodeBatchRequest, type StateValue } from "./entries";
-import { parseAddress } from "./keys";
+import { functionTypeOf, parseAddress } from "./keys";
 import { BadReplyError, planFromReply } from "./reply-plan";
 import { CallFailedError, callFunction } from "./call-function";
 import type { SpecCache } from "./spec-cache";
@@ -58,7 +58,7 @@ function attachState(c: Claimed, specs: StateSpec[]): { values: StateValue[]; ex
  */
 export async function processClaimed(d: InvokeDeps, c: Claimed): Promise<Outcome> {
   const addr = parseAddress(c.address)!;
-  const functionType = `${addr.namespace}/${addr.type}`;
+  const functionType = functionTypeOf(addr);
   const registry = d.registry();
   const endpoint = registry.resolve(functionType);
   const park = async (error: string, attempts = 0): Promise<Outcome> => {

@@ -10,7 +10,7 @@ export interface AddressRef {
   id: string;
 }
 
-export const functionTypeOf = (a: AddressRef) => `${a.namespace}/${a.type}`;
+export const functionTypeOf = (a: Pick<AddressRef, "namespace" | "type">) => `${a.namespace}/${a.type}`;
 export const addressKey = (a: AddressRef) => `${a.namespace}/${a.type}/${a.id}`;
 
 /** `ns/type/id`: namespace and type contain no `/`; the id is everything after the second `/`. */

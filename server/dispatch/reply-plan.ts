@@ -3,7 +3,7 @@ import { protoTypes } from "../protocol/codec";
 import type { BoundEndpoint, RegistrySnapshot } from "../registry/registry-snapshot";
 import type { Claimed, EgressRecord, Mutation, Outgoing, StateSpec, TimerOp } from "./data-plane";
 import type { Partitioning } from "./keys";
-import { addressKey } from "./keys";
+import { addressKey, functionTypeOf } from "./keys";
 import { encodeEntry } from "./entries";
 
 /** A reply the runtime must refuse: the address parks with this message (StateFun would fail the job). */
@@ -76,7 +76,7 @@ export function planFromReply(x: PlanInput) {
   const mutated = new Set<string>();
   for (const m of r?.stateMutations ?? []) {
     const spec = specByName.get(m.stateName);
-    if (!spec) throw new BadReplyError(`the reply changes state "${m.stateName}", which ${addressKey(target).split("/").slice(0, 2).join("/")} never declared (declared: ${x.specs.map((s) => s.name).join(", ") || "none"})`);
+    if (!spec) throw new BadReplyError(`the reply changes state "${m.stateName}", which ${functionTypeOf(target)} never declared (declared: ${x.specs.map((s) => s.name).join(", ") || "none"})`);
     if (mutated.has(m.stateName)) throw new BadReplyError(`the reply changes state "${m.stateName}" twice`);
     mutated.add(m.stateName);
     if (m.mutationType === "MODIFY") {
@@ -93,7 +93,7 @@ export function planFromReply(x: PlanInput) {
   const outgoing: Outgoing[] = (r?.outgoingMessages ?? []).map((m, i) => {
     const to = checkAddress(m.target, `outgoing message ${i + 1}`);
     const arg = checkArgument(m.argument, `outgoing message ${i + 1}`);
-    return { address: addressKey(to), functionType: `${to.namespace}/${to.type}`, entry: encodeEntry(`${c.address}@${c.version}#o${i}`, now, target, arg) };
+    return { address: addressKey(to), functionType: functionTypeOf(to), entry: encodeEntry(`${c.address}@${c.version}#o${i}`, now, target, arg) };
   });
 
   const timers: TimerOp[] = (r?.delayedInvocations ?? []).map((d, i) => {
@@ -111,7 +111,7 @@ export function planFromReply(x: PlanInput) {
       tokenKey: d.cancellationToken ? `${c.address}\0${d.cancellationToken}` : "",
       timerId,
       delayMs: Math.floor(d.delayInMs),
-      target: { address: addressKey(to), functionType: `${to.namespace}/${to.type}`, entry: encodeEntry(timerId, now, target, arg) },
+      target: { address: addressKey(to), functionType: functionTypeOf(to), entry: encodeEntry(timerId, now, target, arg) },
     };
   });
 

@@ -1,6 +1,7 @@
 import type { Ctx } from "../context";
 import { planeOf } from "../dispatch/plane";
 import { liveRegistry } from "./live-registry";
+import { functionTypeOf, parseAddress } from "../dispatch/keys";
 
 /**
  * Function types the system knows: bound by an exact endpoint, registered through the protocol (state specs),
@@ -27,7 +28,10 @@ export async function listFunctionTypes(ctx: Ctx) {
       const metric = field.slice(bar + 1);
       if (metric === "addresses" || metric === "backlog") get(field.slice(0, bar))[metric] += Number(v);
     }
-    for (const addr of (res[i + 1][1] ?? []) as string[]) get(addr.split("/").slice(0, 2).join("/")).parked++;
+    for (const addr of (res[i + 1][1] ?? []) as string[]) {
+      const a = parseAddress(addr);
+      if (a) get(functionTypeOf(a)).parked++;
+    }
   }
   const specKeys = await scanKeys(ctx, `${k.prefix}:specs:*`);
   for (const key of specKeys) get(key.slice(`${k.prefix}:specs:`.length));

@@ -6,6 +6,7 @@ import { planeOf } from "../dispatch/plane";
 import { AppError } from "../errors";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { iso } from "./views";
+import { functionTypeOf } from "../dispatch/keys";
 
 /** Keys examined per SCAN call, and SCAN calls per request: a page never costs more than ~50k keys. */
 const SCAN_COUNT = 1000;
@@ -35,7 +36,7 @@ const ScanCursor = z.object({
  */
 export async function listAddresses(ctx: Ctx, ft: { namespace: string; type: string }, q: { prefix?: string; cursor?: string; limit: number }): Promise<z.infer<typeof AddressPage>> {
   const plane = planeOf(ctx);
-  const functionType = `${ft.namespace}/${ft.type}`;
+  const functionType = functionTypeOf(ft);
   const idPrefix = q.prefix ?? "";
   const fingerprint = crc32(`${functionType}\0${idPrefix}`);
   const start = q.cursor ? decodeCursor(ScanCursor, q.cursor) : { s: 0, c: "0", f: fingerprint };

@@ -3,7 +3,7 @@ import type { Ctx } from "../context";
 import type { Principal } from "../contracts/auth";
 import type { ParkedAddress, ParkedPage, UnparkResult } from "../contracts/state";
 import { planeOf } from "../dispatch/plane";
-import { parseAddress, type AddressRef } from "../dispatch/keys";
+import { functionTypeOf, parseAddress, type AddressRef } from "../dispatch/keys";
 import { AppError } from "../errors";
 import { auditAfterWrite } from "./audit";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -64,7 +64,7 @@ export async function listParked(ctx: Ctx, q: { cursor?: string; limit: number }
     const a = parseAddress(it.address);
     return {
       address: it.address,
-      functionType: a ? `${a.namespace}/${a.type}` : "",
+      functionType: a ? functionTypeOf(a) : "",
       id: a?.id ?? it.address,
       partition: it.partition,
       error: meta[0] ?? "",

@@ -2,7 +2,7 @@ import type { Ctx } from "../context";
 import type { AddressState } from "../contracts/state";
 import type { DataPlane, StateSpec } from "../dispatch/data-plane";
 import { planeOf } from "../dispatch/plane";
-import type { AddressRef } from "../dispatch/keys";
+import { functionTypeOf, type AddressRef } from "../dispatch/keys";
 import { AppError } from "../errors";
 import { iso, mailboxEntryView, valueView } from "./views";
 
@@ -32,7 +32,7 @@ export const addressOf = (a: AddressRef) => `${a.namespace}/${a.type}/${a.id}`;
 export async function readRaw(plane: DataPlane, ref: AddressRef, headN = MAILBOX_HEAD): Promise<RawAddress> {
   if (!(headN >= 1)) throw new RangeError("headN must be at least 1 (LRANGE 0 -1 would read the whole mailbox)");
   const address = addressOf(ref);
-  const functionType = `${ref.namespace}/${ref.type}`;
+  const functionType = functionTypeOf(ref);
   const k = plane.keys;
   const p = k.partitionOf(address);
   const [res, specs] = await Promise.all([
