@@ -194,6 +194,7 @@ try {
   if (ONLY.has("raw")) {
     log("raw commit rate");
     const raw = new DataPlane(ctx.redis, `${env.STATEHOUSE_REDIS_PREFIX}:raw`, P, env.DISPATCH_GROUPS);
+    await raw.initMarker();
     const N = n(50_000);
     const entry = encodeEntry("m", Date.now(), null, { typename: "bench/Tick", hasValue: true, value: Buffer.from('{"t":0}') });
     for (let i = 0; i < N; i += 5000)

@@ -56,6 +56,14 @@ const EnvSchema = z.object({
   INGRESS_IDEMPOTENCY_HOURS: z.coerce.number().positive().default(24),
   /** The lean ingress listener (`npm run ingress`); 8090 like StateFun's playground ingress. */
   INGRESS_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  /** Workers run the checkpointer (one at a time, supervised by BullMQ); false only for a Redis-only experiment. */
+  CHECKPOINT_ENABLED: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /** Claiming pauses while the oldest commit not yet in Postgres is older than this (0: never pause). */
+  CHECKPOINT_LAG_CAP_MS: z.coerce.number().int().min(0).default(1000),
+  /** Changelog entries read per partition per checkpoint round. */
+  CHECKPOINT_BATCH: z.coerce.number().int().min(10).max(100_000).default(1000),
+  /** Drained changelog entries kept per partition for the state history API (the rest is trimmed). */
+  CHANGELOG_RETAIN: z.coerce.number().int().min(0).default(1000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type Env = z.infer<typeof EnvSchema>;

@@ -10,6 +10,7 @@ import { DispatchService } from "../server/dispatch/dispatch-service";
 import { WebhookRelay } from "../server/egress-webhook/webhook-relay";
 import { DispatchMetrics } from "../server/metrics/dispatch-metrics";
 import { MetricsFlusher } from "../server/metrics/metrics-flusher";
+import { CheckpointService } from "../server/durability/checkpoint-service";
 
 const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 const startedAt = new Date().toISOString();
@@ -26,7 +27,10 @@ await dispatch.start();
 const webhooks = new WebhookRelay(ctx, registry);
 await webhooks.start();
 
-const roles = ["registry", "dispatch", "egress-webhook"];
+const checkpoints = env.CHECKPOINT_ENABLED ? new CheckpointService(ctx) : null;
+await checkpoints?.start();
+
+const roles = ["registry", "dispatch", "egress-webhook", ...(checkpoints ? ["checkpoint"] : [])];
 const beat = async () => {
   try {
     await registry.refreshIfStale();
@@ -61,6 +65,7 @@ const server: Server = createServer(async (req, res) => {
       postgres: h.postgres,
       redis: h.redis,
       registryVersion: snap.version,
+      ...(checkpoints ? { checkpoint: checkpoints.stats } : {}),
       dispatch: { activations: dispatch.stats.activations, slices: dispatch.stats.slices, groupsHeld: [...dispatch.stats.groupsHeld].sort((a, b) => a - b) },
       endpoints: snap.endpoints.map((e) => ({ functions: e.functions, application: e.application, paused: e.paused, url: e.urlPathTemplate })),
     }),
@@ -76,6 +81,7 @@ onShutdown(ctx, "worker", async () => {
   server.close();
   await dispatch.stop();
   await webhooks.stop();
+  await checkpoints?.stop();
   await flusher.stop();
   await removeHeartbeat(ctx, id).catch(() => undefined);
   await registry.stop();

@@ -3,11 +3,6 @@ import type { Redis } from "../redis";
 import { Partitioning } from "./keys";
 import { scriptsFor, type DataPlaneScripts } from "./scripts";
 
-/**
- * Until the checkpointer drains changelog streams into Postgres (durability issue), each partition's stream
- * is capped approximately so Redis memory stays bounded.
- */
-export const CHANGELOG_MAX_LEN = 100_000;
 export const EGRESS_MAX_LEN = 1_000_000;
 
 export interface EnqueueItem {
@@ -75,6 +70,12 @@ const lengthPrefixed = (s: string) => {
 };
 
 export class FencedError extends Error {}
+/** Redis holds no data plane (it came back empty): writes wait until it is rebuilt from Postgres. */
+export class RecoveringError extends Error {
+  constructor() {
+    super("the data plane is being rebuilt from the last checkpoint after Redis lost its data; retry in a few seconds");
+  }
+}
 export class DuplicateTokenError extends Error {}
 
 /** Typed access to the data-plane scripts. Holds no state but the connection and the key layout. */
@@ -82,6 +83,11 @@ export class DataPlane {
   readonly keys: Partitioning;
   /** Told about every delayed message this process commits (the runner's timer schedule). */
   onTimerScheduled?: (partition: number, dueAt: number) => void;
+  /**
+   * Called when a write finds no data-plane marker: returns true when it created one (a deployment that was
+   * never checkpointed starts empty), false while Redis must first be rebuilt from Postgres.
+   */
+  ensureMarker?: () => Promise<boolean>;
   private readonly s: DataPlaneScripts;
   private readonly b: DataPlaneScripts;
 
@@ -98,8 +104,28 @@ export class DataPlane {
     this.b = binary;
   }
 
+  /** Creates the marker of a data plane that starts empty (tests and benchmarks without a control plane). */
+  async initMarker(): Promise<void> {
+    await this.redis.set(this.keys.marker, JSON.stringify({ createdAt: Date.now(), by: "init" }), "NX");
+  }
+
+  /** Runs a write; on NOPLANE, creates the marker if the data plane may start empty and runs it once more. */
+  private async write<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      if (!String((e as Error).message).startsWith("NOPLANE")) throw e;
+      if (!(await this.ensureMarker?.())) throw new RecoveringError();
+      return run();
+    }
+  }
+
   /** Messages for many addresses; one script call per partition, all in one pipeline round trip. */
-  async enqueue(items: EnqueueItem[], idempotencyTtlMs: number): Promise<EnqueueResult[]> {
+  enqueue(items: EnqueueItem[], idempotencyTtlMs: number): Promise<EnqueueResult[]> {
+    return this.write(() => this.enqueueOnce(items, idempotencyTtlMs));
+  }
+
+  private async enqueueOnce(items: EnqueueItem[], idempotencyTtlMs: number): Promise<EnqueueResult[]> {
     const byPartition = new Map<number, number[]>();
     items.forEach((it, i) => {
       const p = this.keys.partitionOf(it.address);
@@ -108,7 +134,7 @@ export class DataPlane {
     const results: EnqueueResult[] = new Array(items.length);
     await Promise.all(
       [...byPartition].map(async ([p, idx]) => {
-        const args: Array<string | number | Buffer> = [this.keys.ready(p), this.keys.pp(p), this.keys.bell, p, idempotencyTtlMs];
+        const args: Array<string | number | Buffer> = [this.keys.ready(p), this.keys.changelog(p), this.keys.seq, this.keys.marker, this.keys.pp(p), this.keys.bell, p, idempotencyTtlMs];
         for (const i of idx) {
           const it = items[i];
           args.push(it.address, it.functionType, it.entry, it.cap, it.idempotencyKey ?? "");
@@ -122,7 +148,7 @@ export class DataPlane {
 
   async claim(p: number, k: number, batch: number, leaseMs: number): Promise<Claimed[]> {
     const token = randomBytes(9).toString("base64url");
-    const raw = (await this.b.claim(this.keys.ready(p), this.keys.leases(p), this.keys.pp(p), k, batch, leaseMs, token)) as unknown[];
+    const raw = (await this.b.claim(this.keys.ready(p), this.keys.leases(p), this.keys.pp(p), k, batch, leaseMs, token, this.keys.marker)) as unknown[];
     const now = Number((raw[0] as Buffer).toString());
     const out: Claimed[] = [];
     for (let i = 1; i < raw.length; i++) {
@@ -145,7 +171,7 @@ export class DataPlane {
     const k = this.keys;
     const args: Array<string | number | Buffer> = [
       k.meta(p, c.address), k.mailbox(p, c.address), k.state(p, c.address), k.ready(p), k.leases(p), k.epoch(p), k.changelog(p), k.seq, k.stats(p),
-      c.address, c.token, c.version, c.epoch, plan.consumed, k.bell, p, plan.functionType, CHANGELOG_MAX_LEN, plan.summary,
+      c.address, c.token, c.version, c.epoch, plan.consumed, k.bell, p, plan.functionType, k.marker, plan.summary,
     ];
     args.push(plan.mutations.length);
     for (const m of plan.mutations) args.push(m.name, m.op, m.value ?? "");
@@ -189,7 +215,7 @@ export class DataPlane {
     const summary = JSON.stringify({ op: "skip", n: 1 });
     const [ok, dropped] = (await this.b.unpark(
       k.meta(p, address), k.mailbox(p, address), k.parked(p), k.ready(p), k.stats(p), k.changelog(p), k.seq,
-      address, mode, k.bell, p, functionType, CHANGELOG_MAX_LEN, summary,
+      address, mode, k.bell, p, functionType, "", summary,
     )) as [number, Buffer?];
     return { ok: Number(ok) === 1, dropped: dropped && dropped.length ? dropped : null };
   }
@@ -214,7 +240,7 @@ export class DataPlane {
 
   /** Delivers due timers; returns how many, and when the partition's next timer is due (null: none). */
   async fireTimers(p: number, max = 500): Promise<{ fired: number; nextDue: number | null }> {
-    const [fired, next] = (await this.s.fireTimers(this.keys.timers(p), this.keys.timerData(p), this.keys.tokens(p), max, this.keys.bell)) as [number, string];
+    const [fired, next] = (await this.s.fireTimers(this.keys.timers(p), this.keys.timerData(p), this.keys.tokens(p), this.keys.changelog(p), this.keys.seq, max, this.keys.bell, this.keys.marker)) as [number, string];
     const n = Number(next);
     return { fired, nextDue: n < 0 ? null : n };
   }
@@ -235,9 +261,9 @@ export class DataPlane {
 
   async patch(address: string, expectedVersion: number, mutations: Mutation[], summary: string) {
     const p = this.keys.partitionOf(address);
-    const args: Array<string | number | Buffer> = [this.keys.meta(p, address), this.keys.state(p, address), this.keys.changelog(p), this.keys.seq, address, expectedVersion, summary, CHANGELOG_MAX_LEN];
+    const args: Array<string | number | Buffer> = [this.keys.meta(p, address), this.keys.state(p, address), this.keys.changelog(p), this.keys.seq, this.keys.marker, address, expectedVersion, summary];
     for (const m of mutations) args.push(m.name, m.op, m.value ?? "");
-    const res = (await this.s.patch(...args)) as [string, number, number?];
+    const res = (await this.write(() => this.s.patch(...args))) as [string, number, number?];
     return res[0] === "OK" ? ({ version: Number(res[1]), seq: Number(res[2]) } as const) : ({ conflict: Number(res[1]) } as const);
   }
 }

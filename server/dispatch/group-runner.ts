@@ -4,12 +4,15 @@ import type { Bell } from "./bell";
 import type { Claimed, DataPlane } from "./data-plane";
 import { processClaimed, type DispatchObserver } from "./invoke";
 import type { SpecCache } from "./spec-cache";
+import { LagGate } from "../durability/lag";
 
 export interface RunnerConfig {
   claimBatch: number;
   maxBatch: number;
   leaseMs: number;
   maxInflight: number;
+  /** CHECKPOINT_LAG_CAP_MS: claiming pauses while Postgres lags further behind (0: never). */
+  lagCapMs: number;
 }
 
 const TIMER_EVERY_MS = 50;
@@ -32,6 +35,7 @@ export class GroupRunner {
   /** Resolves whenever in-flight room is given back (a call finished, an over-reserved claim returned). */
   private roomFreed!: Promise<void>;
   private signalRoom: () => void = () => undefined;
+  private readonly gate: LagGate;
 
   private release(n: number): void {
     if (n <= 0) return;
@@ -50,6 +54,7 @@ export class GroupRunner {
     private readonly observer?: DispatchObserver,
   ) {
     this.roomFreed = new Promise((r) => (this.signalRoom = r));
+    this.gate = new LagGate(plane.redis, plane.keys.prefix, plane.keys.seq, cfg.lagCapMs);
     plane.onTimerScheduled = (p, dueAt) => {
       if (!(this.nextDue.get(p)! <= dueAt)) this.nextDue.set(p, dueAt);
     };
@@ -111,6 +116,11 @@ export class GroupRunner {
         await this.fireDue(partitions, false);
       }
       let claimed = 0;
+      if (await this.gate.blocked()) {
+        // Postgres is too far behind: let the checkpointer catch up (calls in flight still commit)
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
       const room = this.cfg.maxInflight - this.inflight;
       const dirty = room > 0 ? this.bell.take(partitions) : [];
       if (dirty.length > 0) {

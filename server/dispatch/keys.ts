@@ -54,6 +54,10 @@ export class Partitioning {
   get seq() {
     return `${this.prefix}:seq`;
   }
+  /** Present while Redis holds a data plane; absent after Redis lost its data, until it is rebuilt. */
+  get marker() {
+    return `${this.prefix}:plane`;
+  }
   get bell() {
     return `${this.prefix}:bell`;
   }

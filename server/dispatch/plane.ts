@@ -1,8 +1,12 @@
+import { createMarkerIfFresh } from "../durability/recovery";
 import type { Ctx } from "../context";
 import { DataPlane } from "./data-plane";
 
 export function dataPlaneFor(ctx: Ctx): DataPlane {
-  return new DataPlane(ctx.redis, ctx.env.STATEHOUSE_REDIS_PREFIX, ctx.env.STATEHOUSE_PARTITIONS, ctx.env.DISPATCH_GROUPS, ctx.env.DISPATCH_LUA_OVERRIDES);
+  const plane = new DataPlane(ctx.redis, ctx.env.STATEHOUSE_REDIS_PREFIX, ctx.env.STATEHOUSE_PARTITIONS, ctx.env.DISPATCH_GROUPS, ctx.env.DISPATCH_LUA_OVERRIDES);
+  // A deployment never checkpointed starts empty; one with a checkpoint waits for the checkpointer to rebuild Redis.
+  plane.ensureMarker = () => createMarkerIfFresh(ctx.redis, plane.keys, async () => (await ctx.db.checkpointCursor.count()) > 0);
+  return plane;
 }
 
 const planes = new WeakMap<Ctx, DataPlane>();

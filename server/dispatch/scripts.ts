@@ -28,6 +28,10 @@ export interface DataPlaneScripts {
   patch: Cmd;
 }
 
+/** `--- @include "name"` lines become lua/includes/name.lua (BullMQ's convention): shared helpers, one copy. */
+const withIncludes = (lua: string) =>
+  lua.replace(/^--- @include "([\w-]+)"$/gm, (_, name: string) => readFileSync(join(LUA_DIR, "includes", `${name}.lua`), "utf8"));
+
 const camel = (s: string) => s.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 
 type Source = { name: string; keys: number; lua: string };
@@ -45,7 +49,7 @@ function loadSources(overrideDir?: string): Source[] {
         .map((f) => {
           const m = /^(.+)-(\d+)\.lua$/.exec(f);
           if (!m) throw new Error(`lua script ${f} must be named <transition>-<keys>.lua`);
-          return [f, { name: camel(m[1]), keys: Number(m[2]), lua: readFileSync(join(dir, f), "utf8") }] as const;
+          return [f, { name: camel(m[1]), keys: Number(m[2]), lua: withIncludes(readFileSync(join(dir, f), "utf8")) }] as const;
         }),
     );
   const all = read(LUA_DIR);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { RecoveringError } from "../dispatch/data-plane";
 import type { z } from "zod";
 import type { RouteSpec } from "../contracts/api";
 import type { Principal } from "../contracts/auth";
@@ -86,6 +87,7 @@ function isUnavailable(e: unknown): boolean {
  * a warning), else 500 with a request id (logged once, here, at the edge).
  */
 export function unexpectedError(ctx: Ctx | undefined, e: unknown, requestId: string, route: string): { error: AppError; headers: Record<string, string> } {
+  if (e instanceof RecoveringError) return { error: new AppError("unavailable", e.message), headers: { "retry-after": "2" } };
   if (isUnavailable(e)) {
     ctx?.log.warn({ requestId, err: e }, "dependency unavailable");
     return { error: new AppError("unavailable", "Postgres or Redis is not reachable; retry shortly"), headers: { "retry-after": "2" } };

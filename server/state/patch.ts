@@ -46,7 +46,7 @@ function conflict(expected: number, current: RawAddress): AppError {
 }
 
 /**
- * An operator's versioned write (invariant 6): through the same version counter as commits (patch-4.lua), so it
+ * An operator's versioned write (invariant 6): through the same version counter as commits (patch-5.lua), so it
  * loses to nothing and nothing loses to it. Only registered state names, with their registered typenames.
  */
 export async function patchState(ctx: Ctx, actor: Principal, ref: AddressRef, body: PatchState): Promise<z.infer<typeof PatchResult>> {

@@ -32,6 +32,7 @@ describe("commits are fenced by lease token and version (invariants 1 and 5)", (
 
   /** Claims an address, lets the lease expire and be reaped, claims it again: returns the zombie and the live claim. */
   async function zombieAndLive(dp: DataPlane, address: string) {
+    await dp.initMarker();
     const p = dp.keys.partitionOf(address);
     await dp.enqueue([{ address, functionType: "eo/counter", entry: encodeEntry("m1", Date.now(), null, { typename: "eo/go", hasValue: true, value: Buffer.from("{}") }), cap: 0 }], 60_000);
     const [zombie] = await dp.claim(p, 1, 10, 30);

@@ -38,6 +38,6 @@ export const CONSUME_AT_CLAIM = [
 ];
 /** Every enqueue schedules (double schedule) and claim ignores a live lease: two calls per address at once. */
 export const DOUBLE_SCHEDULE = [
-  { file: "enqueue-1.lua", from: "if redis.call('HGET', meta, 'sch') ~= '1' then", to: "if true then" },
+  { file: "enqueue-4.lua", from: "if redis.call('HGET', meta, 'sch') ~= '1' then", to: "if true then" },
   { file: "claim-2.lua", from: "if m[2] or m[3] == '1' then", to: "if m[3] == '1' then" },
 ];

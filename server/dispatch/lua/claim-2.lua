@@ -2,7 +2,8 @@
   Lease up to K ready addresses of one partition and return what a call needs.
   KEYS[1] ready list, KEYS[2] lease deadlines (zset address -> ms)
   ARGV[1] partition key prefix, ARGV[2] K, ARGV[3] B (mailbox entries per address), ARGV[4] lease ms,
-  ARGV[5] lease token prefix (unique per call)
+  ARGV[5] lease token prefix (unique per call)  ARGV[6] data-plane marker key (absent while Redis is being
+  rebuilt from Postgres: nothing is claimed, a half-restored address must not be called)
   Returns {now, {address, version, token, {state field, value, ...}, {entry, ...}, epoch}, ...}
 ]]
 local pp = ARGV[1]
@@ -11,6 +12,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local epoch = redis.call('GET', pp .. 'epoch') or '0'
 local out = { now }
+if redis.call('EXISTS', ARGV[6]) == 0 then return out end
 local n = 0
 while n < k do
   local addr = redis.call('LPOP', KEYS[1])

@@ -1,3 +1,4 @@
+--- @include "changelog"
 --[[
   Apply one call's effects atomically: fencing, state, consumed messages, outgoing messages, timers,
   egress, version, changelog, lease release and reschedule — all or nothing (DESIGN §3, invariant 4).
@@ -5,13 +6,16 @@
   KEYS[7] changelog stream  KEYS[8] global commit sequence  KEYS[9] partition stats
   ARGV[1] address  ARGV[2] lease token  ARGV[3] expected version  ARGV[4] expected epoch
   ARGV[5] messages consumed  ARGV[6] bell channel  ARGV[7] own partition number  ARGV[8] function type
-  ARGV[9] changelog max length (approximate)  ARGV[10] changelog summary (JSON)
+  ARGV[9] data-plane marker key (absent while Redis is being rebuilt from Postgres)  ARGV[10] changelog summary (JSON)
   then: nMut, nMut x (name, 'M'|'D', bytes)
         nOut, nOut x (target partition prefix, target address, target function type, entry, target ready key, target partition)
         nTimer, nTimer x (op 'S'|'C', timers key, timer data key, token index key, timer id, delay ms, token key,
                           payload: length-prefixed target fields + entry, see fire-timers-3.lua)
         nEgress, nEgress x (stream key, max length, typename, value, topic, source)
   Returns {new version, commit sequence} or an error: FENCED ... / TOKEN ... (nothing written).
+  Changelog (server/durability/changelog.ts reads it): one entry with id <sequence>-<chunk> in this partition's
+  stream (header, mutations, the messages delivered into this partition, timers set and removed), and one in
+  every other partition that received a message — so each partition's stream alone rebuilds its addresses.
 ]]
 local addr, token = ARGV[1], ARGV[2]
 local meta = KEYS[1]
@@ -19,6 +23,7 @@ local m = redis.call('HMGET', meta, 'lease', 'ver')
 if m[1] ~= token then return redis.error_reply('FENCED lease ' .. tostring(m[1])) end
 if (m[2] or '0') ~= ARGV[3] then return redis.error_reply('FENCED version ' .. tostring(m[2])) end
 if (redis.call('GET', KEYS[6]) or '0') ~= ARGV[4] then return redis.error_reply('FENCED epoch') end
+if redis.call('EXISTS', ARGV[9]) == 0 then return redis.error_reply('FENCED recovering') end
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -41,17 +46,24 @@ for j = 0, nTim - 1 do
   end
 end
 
+local seq = redis.call('INCR', KEYS[8])
+local logs = clog_new(seq, now)
+local own = clog_of(logs, KEYS[7], 'c')
+local rec = clog_rec
+rec(own, 'a', addr, 'n', ARGV[5])
+rec(own, 's', ARGV[10], 'v', '')
+local verAt = #own.f
+
 -- state
-local log = { 'a', addr, 'n', ARGV[5], 's', ARGV[10] }
 for j = 0, nMut - 1 do
   local b = mutAt + j * 3
   local name = ARGV[b]
   if ARGV[b + 1] == 'M' then
     redis.call('HSET', KEYS[3], 'v:' .. name, ARGV[b + 2], 'w:' .. name, now)
-    log[#log + 1] = 'M:' .. name; log[#log + 1] = ARGV[b + 2]
+    rec(own, 'M:' .. name, ARGV[b + 2])
   else
     redis.call('HDEL', KEYS[3], 'v:' .. name, 'w:' .. name)
-    log[#log + 1] = 'D:' .. name; log[#log + 1] = ''
+    rec(own, 'D:' .. name, '')
   end
 end
 redis.call('HSET', KEYS[3], '_i', now)
@@ -69,6 +81,7 @@ for j = 0, nOut - 1 do
   local b = outAt + j * 6
   local tpp, taddr, tftype = ARGV[b], ARGV[b + 1], ARGV[b + 2]
   redis.call('RPUSH', tpp .. 'm:' .. taddr, ARGV[b + 3])
+  rec(clog_of(logs, tpp .. 'log', 'o'), 'E', taddr, 'e', ARGV[b + 3])
   redis.call('HINCRBY', tpp .. 'stats', tftype .. '|backlog', 1)
   local tmeta = tpp .. 'a:' .. taddr
   if redis.call('HGET', tmeta, 'sch') ~= '1' then
@@ -83,8 +96,10 @@ for j = 0, nTim - 1 do
   local b = timAt + j * 8
   local timers, tdata, tokidx, id, tk = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4], ARGV[b + 6]
   if ARGV[b] == 'S' then
-    redis.call('ZADD', timers, now + tonumber(ARGV[b + 5]), id)
-    redis.call('HSET', tdata, id, #tk .. ':' .. tk .. ARGV[b + 7])
+    local due, data = now + tonumber(ARGV[b + 5]), #tk .. ':' .. tk .. ARGV[b + 7]
+    redis.call('ZADD', timers, due, id)
+    redis.call('HSET', tdata, id, data)
+    rec(own, 'T', id, 'td', due .. ':' .. data)
     if tk ~= '' then redis.call('HSET', tokidx, tk, id) end
   else
     local pending = redis.call('HGET', tokidx, tk)
@@ -92,6 +107,7 @@ for j = 0, nTim - 1 do
       redis.call('ZREM', timers, pending)
       redis.call('HDEL', tdata, pending)
       redis.call('HDEL', tokidx, tk)
+      rec(own, 'X', pending)
     end
   end
 end
@@ -104,11 +120,8 @@ end
 
 local ver = redis.call('HINCRBY', meta, 'ver', 1)
 if ver == 1 then redis.call('HINCRBY', KEYS[9], ARGV[8] .. '|addresses', 1) end
-local seq = redis.call('INCR', KEYS[8])
-log[#log + 1] = 'v'; log[#log + 1] = ver
-log[#log + 1] = 'g'; log[#log + 1] = seq
-log[#log + 1] = 'at'; log[#log + 1] = now
-redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[9], '*', unpack(log))
+own.f[verAt] = ver
+clog_flush(logs)
 redis.call('HINCRBY', KEYS[9], ARGV[8] .. '|in', consumed)
 
 -- release the lease and reschedule

@@ -1,10 +1,11 @@
+--- @include "changelog"
 --[[
   Resume a parked address (retry its head message), optionally dropping the head message first (skip).
   A skip consumes a message, so it is a versioned change like a commit: version bump + changelog entry.
   KEYS[1] meta  KEYS[2] mailbox  KEYS[3] parked  KEYS[4] ready  KEYS[5] partition stats
   KEYS[6] changelog stream  KEYS[7] global commit sequence
   ARGV[1] address  ARGV[2] 'resume'|'skip'  ARGV[3] bell channel  ARGV[4] partition number  ARGV[5] function type
-  ARGV[6] changelog max length  ARGV[7] changelog summary (JSON) for a skip
+  ARGV[6] (unused)  ARGV[7] changelog summary (JSON) for a skip
   Returns {1, dropped entry or ''} or {0} when the address is not parked.
 ]]
 if redis.call('HGET', KEYS[1], 'pk') ~= '1' then return { 0 } end
@@ -16,8 +17,11 @@ if ARGV[2] == 'skip' then
     local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
     redis.call('HINCRBY', KEYS[5], ARGV[5] .. '|backlog', -1)
     local ver = redis.call('HINCRBY', KEYS[1], 'ver', 1)
-    local seq = redis.call('INCR', KEYS[7])
-    redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', 'a', ARGV[1], 'n', '1', 's', ARGV[7], 'v', ver, 'g', seq, 'at', now)
+    local logs = clog_new(redis.call('INCR', KEYS[7]), now)
+    local l = clog_of(logs, KEYS[6], 'x')
+    clog_rec(l, 'a', ARGV[1], 'n', '1')
+    clog_rec(l, 's', ARGV[7], 'v', ver)
+    clog_flush(logs)
   end
 end
 redis.call('HDEL', KEYS[1], 'pk', 'perr', 'ps', 'patt')

@@ -1,0 +1,129 @@
+import { functionTypeOf, parseAddress } from "../dispatch/keys";
+
+/**
+ * Folds changelog stream entries (written by the data-plane scripts through lua/includes/changelog.lua) into
+ * the net change one checkpoint round applies to Postgres. An entry is `<seq>-<chunk>` with a flat list of
+ * records: `k` kind, `g`, `at` (header, first chunk only); `a` address + `n` messages consumed; `s` summary +
+ * `v` new version; `M:<name>` value / `D:<name>`; `E` target address + `e` mailbox entry (a message delivered
+ * into this partition); `T` timer id + `td` "<due ms>:<timer data>"; `X` timer id (fired or cancelled).
+ *
+ * Mailboxes are FIFO, so the net change of a round is "append these in order, then drop the n oldest": the
+ * messages consumed by a commit are always the oldest ones, whether they were appended in this round or before.
+ */
+export interface AddressChange {
+  address: string;
+  functionType: string;
+  version: number;
+  /** Last commit (not patch) in this round: the after-invoke TTL clock. */
+  invokedAt: number | null;
+  updatedAt: number;
+}
+export interface ValueChange {
+  address: string;
+  name: string;
+  /** null: deleted. */
+  value: Buffer | null;
+  writtenAt: number;
+}
+export interface MessageAppend {
+  address: string;
+  seq: number;
+  idx: number;
+  entry: Buffer;
+}
+export interface TimerSet {
+  partition: number;
+  id: string;
+  dueAt: number;
+  data: Buffer;
+}
+
+/** `<seq>-<chunk>` */
+export const seqOfId = (id: string) => Number(id.slice(0, id.indexOf("-")));
+
+export class ChangeFold {
+  readonly addresses = new Map<string, AddressChange>();
+  readonly values = new Map<string, ValueChange>();
+  readonly appends: MessageAppend[] = [];
+  readonly consumed = new Map<string, number>();
+  readonly timersSet = new Map<string, TimerSet>();
+  readonly timersRemoved: Array<{ partition: number; id: string }> = [];
+  entries = 0;
+  /** Per partition: the entry being read (chunks of one sequence continue it). */
+  private readonly ctx = new Map<number, { seq: number; kind: string; at: number; address: string; target: string; idx: number }>();
+
+  get size(): number {
+    return this.addresses.size + this.values.size + this.appends.length + this.consumed.size + this.timersSet.size + this.timersRemoved.length;
+  }
+
+  /** One stream entry of partition `p`, in stream order. */
+  add(p: number, id: string, fields: Buffer[]): void {
+    this.entries++;
+    const seq = seqOfId(id);
+    let c = this.ctx.get(p);
+    if (!c || c.seq !== seq) {
+      c = { seq, kind: "", at: 0, address: "", target: "", idx: 0 };
+      this.ctx.set(p, c);
+    }
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const f = fields[i].toString("latin1");
+      const v = fields[i + 1];
+      switch (f) {
+        case "k":
+          c.kind = v.toString();
+          break;
+        case "g":
+          break;
+        case "at":
+          c.at = Number(v.toString());
+          break;
+        case "a":
+          c.address = v.toString("utf8");
+          break;
+        case "n": {
+          const n = Number(v.toString());
+          if (n > 0) this.consumed.set(c.address, (this.consumed.get(c.address) ?? 0) + n);
+          break;
+        }
+        case "s":
+          break;
+        case "v": {
+          const prev = this.addresses.get(c.address);
+          const ref = parseAddress(c.address);
+          this.addresses.set(c.address, {
+            address: c.address,
+            functionType: ref ? functionTypeOf(ref) : "",
+            version: Number(v.toString()),
+            invokedAt: c.kind === "c" ? c.at : (prev?.invokedAt ?? null),
+            updatedAt: c.at,
+          });
+          break;
+        }
+        case "E":
+          c.target = v.toString("utf8");
+          break;
+        case "e":
+          this.appends.push({ address: c.target, seq, idx: c.idx++, entry: v });
+          break;
+        case "T":
+          c.target = v.toString("utf8");
+          break;
+        case "td": {
+          const colon = v.indexOf(0x3a);
+          this.timersSet.set(`${p}\0${c.target}`, { partition: p, id: c.target, dueAt: Number(v.subarray(0, colon).toString()), data: v.subarray(colon + 1) });
+          break;
+        }
+        case "X": {
+          const tid = v.toString("utf8");
+          if (!this.timersSet.delete(`${p}\0${tid}`)) this.timersRemoved.push({ partition: p, id: tid });
+          break;
+        }
+        default:
+          if (f.startsWith("M:") || f.startsWith("D:")) {
+            const name = Buffer.from(f.slice(2), "latin1").toString("utf8");
+            this.values.set(`${c.address}\0${name}`, { address: c.address, name, value: f[0] === "M" ? v : null, writtenAt: c.at });
+          }
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import pg from "pg";
+
+/**
+ * A `pg` pool for the bulk durability paths (checkpoint drain, recovery, savepoints), where Prisma's per-row
+ * writes are ~10× too slow (DESIGN §4). `?schema=name` in the URL selects the schema, as for Prisma.
+ */
+export function createPgPool(databaseUrl: string, max = 4): pg.Pool {
+  const url = new URL(databaseUrl);
+  const schema = url.searchParams.get("schema");
+  url.searchParams.delete("schema");
+  return new pg.Pool({
+    connectionString: url.toString(),
+    max,
+    connectionTimeoutMillis: 5_000,
+    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+  });
+}
+
+/** One transaction on a pooled client; rolled back on any error. */
+export async function inTransaction<T>(pool: pg.Pool, run: (c: pg.PoolClient) => Promise<T>, isolation = "READ COMMITTED"): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+    const out = await run(c);
+    await c.query("COMMIT");
+    return out;
+  } catch (e) {
+    await c.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  } finally {
+    c.release();
+  }
+}
