@@ -48,12 +48,14 @@ export class ChangeFold {
   readonly consumed = new Map<string, number>();
   readonly timersSet = new Map<string, TimerSet>();
   readonly timersRemoved: Array<{ partition: number; id: string }> = [];
+  /** State specs registered, `function type\0name` → spec (the first registration wins). */
+  readonly specs = new Map<string, { functionType: string; name: string; spec: string }>();
   entries = 0;
   /** Per partition: the entry being read (chunks of one sequence continue it). */
   private readonly ctx = new Map<number, { seq: number; kind: string; at: number; address: string; target: string; idx: number }>();
 
   get size(): number {
-    return this.addresses.size + this.values.size + this.appends.length + this.consumed.size + this.timersSet.size + this.timersRemoved.length;
+    return this.specs.size + this.addresses.size + this.values.size + this.appends.length + this.consumed.size + this.timersSet.size + this.timersRemoved.length;
   }
 
   /** One stream entry of partition `p`, in stream order. */
@@ -111,6 +113,16 @@ export class ChangeFold {
         case "td": {
           const colon = v.indexOf(0x3a);
           this.timersSet.set(`${p}\0${c.target}`, { partition: p, id: c.target, dueAt: Number(v.subarray(0, colon).toString()), data: v.subarray(colon + 1) });
+          break;
+        }
+        case "S":
+          c.target = v.toString("utf8");
+          break;
+        case "sv": {
+          const s = v.toString("utf8");
+          const z = s.indexOf("\0");
+          const key = `${c.target}\0${s.slice(0, z)}`;
+          if (!this.specs.has(key)) this.specs.set(key, { functionType: c.target, name: s.slice(0, z), spec: s.slice(z + 1) });
           break;
         }
         case "X": {

@@ -79,6 +79,13 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       fold.timersRemoved.map((x) => x.partition),
       fold.timersRemoved.map((x) => x.id),
     ]);
+  if (fold.specs.size) {
+    const s = [...fold.specs.values()];
+    await c.query(
+      `INSERT INTO cp_spec (function_type, name, spec) SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT (function_type, name) DO NOTHING`,
+      [s.map((x) => x.functionType), s.map((x) => x.name), s.map((x) => Buffer.from(x.spec))],
+    );
+  }
   await c.query(`UPDATE cp_cursor SET seq = $1, at = now() WHERE id = 1`, [to]);
   return true;
 }

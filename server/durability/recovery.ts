@@ -54,6 +54,7 @@ export async function recoverDataPlane(redis: Redis, pool: pg.Pool, keys: Partit
       await loadAddresses(c, redis, keys, report, log);
       await loadMailboxes(c, redis, keys, report, log);
       await loadTimers(c, redis, keys, report);
+      await loadSpecs(c, redis, keys);
     },
     "REPEATABLE READ",
   );
@@ -162,4 +163,11 @@ async function loadTimers(c: pg.PoolClient, redis: Redis, keys: Partitioning, re
     const last = r.rows[r.rows.length - 1];
     after = [last.partition, last.id];
   }
+}
+
+async function loadSpecs(c: pg.PoolClient, redis: Redis, keys: Partitioning): Promise<void> {
+  const r = await c.query<{ function_type: string; name: string; spec: Buffer }>(`SELECT function_type, name, spec FROM cp_spec`);
+  const pipe = redis.pipeline();
+  for (const s of r.rows) pipe.hset(keys.specs(s.function_type), s.name, s.spec);
+  await pipe.exec();
 }

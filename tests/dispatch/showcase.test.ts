@@ -13,6 +13,7 @@ import {
 } from "@/examples/functions/showcase";
 import { createDispatchEnv, type DispatchEnv } from "../support/dispatch-env";
 import { waitFor } from "../support/processes";
+import { showcaseModule } from "../support/fixtures/showcase-module";
 import { startRecordingFunctions, type RecordingFunctions } from "../support/fixtures/recording-functions";
 import { applyModule, egressRows, inspectAddress, pendingTimers, playgroundPayloads, send, sendJson, sleep, waitParked, waitRegistrySynced } from "../support/fixtures/plane";
 
@@ -24,33 +25,12 @@ let env: DispatchEnv;
 let fns: RecordingFunctions;
 const APP = "showcase";
 
-const moduleYaml = (url: string) => `
-kind: io.statefun.endpoints.v2/http
-spec:
-  functions: showcase/*
-  urlPathTemplate: ${url}
-  transport:
-    type: io.statefun.transports.v1/async
----
-kind: io.statefun.playground.v1/egress
-spec:
-  port: 8091
-  topics: [storage, inbox]
----
-kind: io.statefun.kafka.v1/egress
-spec:
-  id: ${KAFKA_EGRESS}
-  address: kafka-broker:9092
-  deliverySemantic:
-    type: exactly-once
-    transactionTimeout: 15min
-`;
 
 beforeAll(async () => {
   // A short BullMQ lock: after the SIGKILL below, the new worker takes the dead one's partition groups quickly.
   env = await createDispatchEnv({ DISPATCH_GROUP_LOCK_MS: "1000" });
   fns = await startRecordingFunctions();
-  await applyModule(env, APP, moduleYaml(fns.url));
+  await applyModule(env, APP, showcaseModule(fns.url));
   await env.startWorker();
   await waitRegistrySynced(env);
 });

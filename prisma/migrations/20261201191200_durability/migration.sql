@@ -40,6 +40,15 @@ CREATE TABLE "cp_timer" (
 );
 
 -- CreateTable
+CREATE TABLE "cp_spec" (
+    "function_type" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "spec" BYTEA NOT NULL,
+
+    CONSTRAINT "cp_spec_pkey" PRIMARY KEY ("function_type","name")
+);
+
+-- CreateTable
 CREATE TABLE "cp_cursor" (
     "id" INTEGER NOT NULL DEFAULT 1,
     "seq" BIGINT NOT NULL,
