@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   CHECKPOINT_BATCH: z.coerce.number().int().min(10).max(100_000).default(1000),
   /** Drained changelog entries kept per partition for the state history API (the rest is trimmed). */
   CHANGELOG_RETAIN: z.coerce.number().int().min(0).default(1000),
+  /** Complete savepoints kept per application (the newest and any a rollback restored are always kept). */
+  SAVEPOINT_RETAIN: z.coerce.number().int().min(1).default(20),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 export type Env = z.infer<typeof EnvSchema>;

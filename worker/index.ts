@@ -11,6 +11,7 @@ import { WebhookRelay } from "../server/egress-webhook/webhook-relay";
 import { DispatchMetrics } from "../server/metrics/dispatch-metrics";
 import { MetricsFlusher } from "../server/metrics/metrics-flusher";
 import { CheckpointService } from "../server/durability/checkpoint-service";
+import { ControlService } from "../server/durability/control-service";
 
 const id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
 const startedAt = new Date().toISOString();
@@ -30,7 +31,10 @@ await webhooks.start();
 const checkpoints = env.CHECKPOINT_ENABLED ? new CheckpointService(ctx) : null;
 await checkpoints?.start();
 
-const roles = ["registry", "dispatch", "egress-webhook", ...(checkpoints ? ["checkpoint"] : [])];
+const control = new ControlService(ctx);
+await control.start();
+
+const roles = ["registry", "dispatch", "egress-webhook", "control", ...(checkpoints ? ["checkpoint"] : [])];
 const beat = async () => {
   try {
     await registry.refreshIfStale();
@@ -82,6 +86,7 @@ onShutdown(ctx, "worker", async () => {
   await dispatch.stop();
   await webhooks.stop();
   await checkpoints?.stop();
+  await control.stop();
   await flusher.stop();
   await removeHeartbeat(ctx, id).catch(() => undefined);
   await registry.stop();

@@ -7,6 +7,7 @@ import * as M from "./messages";
 import { MetricsReport } from "../metrics/contract";
 import * as S from "./state";
 import * as E from "./egress";
+import * as SP from "./savepoints";
 
 /**
  * Every HTTP route: method, path, required role, request schemas and the success response. Route handlers
@@ -78,6 +79,15 @@ export const api = {
 
   // egress
   readEgress: route({ method: "GET", path: "/api/v1/egress/{namespace}/{name}", role: "viewer", tag: "egress", summary: "Records of an egress (id {namespace}/{name}) after a cursor, optionally one topic; ?application= when several applications declare the egress", params: E.EgressParams, query: E.EgressQuery, response: E.EgressPage }),
+
+  // savepoints
+  createSavepoint: route({ method: "POST", path: "/api/v1/applications/{app}/savepoints", role: "operator", tag: "savepoints", summary: "Take a savepoint of the application: a consistent cut of its state, in-flight messages and pending delayed messages, without pausing dispatch (a control job; watch GET /api/v1/savepoints/{id})", params: R.AppParams, body: SP.CreateSavepoint, status: 202, response: SP.Accepted }),
+  listSavepoints: route({ method: "GET", path: "/api/v1/applications/{app}/savepoints", role: "viewer", tag: "savepoints", summary: "The application's savepoints, newest first: label, status, cut, duration, addresses, values, bytes, in-flight messages, timers", params: R.AppParams, response: SP.SavepointList }),
+  getSavepoint: route({ method: "GET", path: "/api/v1/savepoints/{id}", role: "viewer", tag: "savepoints", summary: "One savepoint, with its job's progress while it runs", params: SP.SavepointParams, response: SP.Savepoint }),
+  rollbackSavepoint: route({ method: "POST", path: "/api/v1/savepoints/{id}/rollback", role: "admin", tag: "savepoints", summary: "Make the application's live state exactly the savepoint, online (a savepoint of the current state is taken first, so the rollback can be undone). Egress already emitted is not recalled.", params: SP.SavepointParams, status: 202, response: SP.RollbackResult }),
+  exportSavepoint: route({ method: "GET", path: "/api/v1/savepoints/{id}/export", role: "viewer", tag: "savepoints", summary: "The savepoint as NDJSON: a header line (format version, application, function types, cut), then one address per line with typed values, mailbox and timers", params: SP.SavepointParams, response: { raw: "application/x-ndjson" } }),
+  importSavepoint: route({ method: "POST", path: "/api/v1/applications/{app}/savepoints/import", role: "operator", tag: "savepoints", summary: "Create a savepoint from an exported NDJSON file (every line validated; a bad line is refused with its number and nothing is applied); roll back onto it to bootstrap state", params: R.AppParams, body: { raw: "application/x-ndjson" }, maxBytes: SP.IMPORT_MAX_BYTES, status: 201, response: SP.ImportResult }),
+  diffSavepoint: route({ method: "GET", path: "/api/v1/savepoints/{id}/diff", role: "viewer", tag: "savepoints", summary: "Added, removed and changed addresses against live state or another savepoint, with per-value before/after; paginated, with counts", params: SP.SavepointParams, query: SP.DiffQuery, response: SP.Diff }),
 
   // operations
   audit: route({ method: "GET", path: "/api/v1/audit", role: "viewer", tag: "operations", summary: "Audit events, newest first", query: O.AuditQuery, response: O.AuditPage }),

@@ -1,3 +1,4 @@
+import { CheckpointLag } from "../metrics/contract";
 import { z } from "zod";
 
 
@@ -36,4 +37,6 @@ export const Health = z.object({
   redis: Check,
   workers: z.object({ live: z.number().int(), list: z.array(Worker) }),
   registryVersion: z.number().int(),
+  /** The checkpointer's progress; null before any checkpointer ran. */
+  checkpoint: CheckpointLag.nullable(),
 });

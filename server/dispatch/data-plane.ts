@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "../redis";
 import { Partitioning } from "./keys";
 import { scriptsFor, type DataPlaneScripts } from "./scripts";
+import { timerPayload } from "./timer-data";
 
 export const EGRESS_MAX_LEN = 1_000_000;
 
@@ -63,11 +64,20 @@ export interface CommitPlan {
   summary: string;
 }
 
-/** `<byte length>:<bytes>`: fields that may contain any byte, as fire-timers-3.lua reads them. */
-const lengthPrefixed = (s: string) => {
-  const b = Buffer.from(s);
-  return Buffer.concat([Buffer.from(`${b.length}:`), b]);
-};
+
+/** One address as a rollback writes it back (restore-3.lua). */
+export interface RestoredAddress {
+  address: string;
+  functionType: string;
+  invokedAt: number | null;
+  values: Array<{ name: string; value: Buffer; writtenAt: number }>;
+  mailbox: Buffer[];
+}
+export interface RestoredTimer {
+  id: string;
+  dueAt: number;
+  data: Buffer;
+}
 
 export class FencedError extends Error {}
 /** Redis holds no data plane (it came back empty): writes wait until it is rebuilt from Postgres. */
@@ -180,10 +190,7 @@ export class DataPlane {
     args.push(plan.timers.length);
     for (const t of plan.timers) {
       if (t.op === "S") {
-        const tgt = this.target(t.target!);
-        // timer data after the token: length-prefixed prefix, address, function type, ready key, partition; then the entry
-        const payload = Buffer.concat([...[tgt[0], tgt[1], tgt[2], tgt[4], tgt[5]].map((f) => lengthPrefixed(String(f))), t.target!.entry]);
-        args.push("S", k.timers(p), k.timerData(p), k.tokens(p), t.timerId!, t.delayMs!, t.tokenKey, payload);
+        args.push("S", k.timers(p), k.timerData(p), k.tokens(p), t.timerId!, t.delayMs!, t.tokenKey, timerPayload(k, t.target!));
       } else args.push("C", k.timers(p), k.timerData(p), k.tokens(p), "", 0, t.tokenKey, "");
     }
     args.push(plan.egress.length);
@@ -243,6 +250,23 @@ export class DataPlane {
     const [fired, next] = (await this.s.fireTimers(this.keys.timers(p), this.keys.timerData(p), this.keys.tokens(p), this.keys.changelog(p), this.keys.seq, max, this.keys.bell, this.keys.marker)) as [number, string];
     const n = Number(next);
     return { fired, nextDue: n < 0 ? null : n };
+  }
+
+  /**
+   * Replaces addresses of partition p (all with the new version) and its timers: removes `removeTimers`, adds
+   * `addTimers` with their absolute due times. Atomic per call.
+   */
+  async restore(p: number, version: number, addresses: RestoredAddress[], removeTimers: string[], addTimers: RestoredTimer[]): Promise<number> {
+    const k = this.keys;
+    const args: Array<string | number | Buffer> = [k.ready(p), k.changelog(p), k.seq, k.pp(p), version, k.marker, k.bell, p, addresses.length];
+    for (const a of addresses) {
+      args.push(a.address, a.functionType, a.invokedAt ?? "", a.values.length);
+      for (const v of a.values) args.push(v.name, v.value, v.writtenAt);
+      args.push(a.mailbox.length, ...a.mailbox);
+    }
+    args.push(removeTimers.length, ...removeTimers, addTimers.length);
+    for (const t of addTimers) args.push(t.id, t.dueAt, t.data);
+    return (await this.s.restore(...args)) as number;
   }
 
   /** Returns every registered spec of the type, or the conflict. */

@@ -25,6 +25,7 @@ export interface DataPlaneScripts {
   extend: Cmd;
   fireTimers: Cmd;
   registerSpecs: Cmd;
+  restore: Cmd;
   patch: Cmd;
 }
 

@@ -21,12 +21,16 @@ export interface AddressChange {
 export interface ValueChange {
   address: string;
   name: string;
+  /** Order of the change in the round (a reset of the address voids lower ones). */
+  ord: number;
   /** null: deleted. */
   value: Buffer | null;
   writtenAt: number;
 }
 export interface MessageAppend {
+  ord: number;
   address: string;
+  functionType: string;
   seq: number;
   idx: number;
   entry: Buffer;
@@ -34,9 +38,16 @@ export interface MessageAppend {
 export interface TimerSet {
   partition: number;
   id: string;
+  senderType: string;
   dueAt: number;
   data: Buffer;
 }
+
+/** The function type of an address ("" if it is not one). */
+const typeOf = (address: string) => {
+  const ref = parseAddress(address);
+  return ref ? functionTypeOf(ref) : "";
+};
 
 /** `<seq>-<chunk>` */
 export const seqOfId = (id: string) => Number(id.slice(0, id.indexOf("-")));
@@ -47,15 +58,28 @@ export class ChangeFold {
   readonly appends: MessageAppend[] = [];
   readonly consumed = new Map<string, number>();
   readonly timersSet = new Map<string, TimerSet>();
-  readonly timersRemoved: Array<{ partition: number; id: string }> = [];
+  /** Removed timers that existed before this round (a timer set and removed within the round is in neither). */
+  readonly timersRemoved = new Map<string, { partition: number; id: string }>();
   /** State specs registered, `function type\0name` → spec (the first registration wins). */
   readonly specs = new Map<string, { functionType: string; name: string; spec: string }>();
+  /** Addresses a rollback restored in this round, with the order of the (last) reset. */
+  readonly resets = new Map<string, number>();
   entries = 0;
+  private ord = 0;
+  private lastValue: ValueChange | null = null;
   /** Per partition: the entry being read (chunks of one sequence continue it). */
   private readonly ctx = new Map<number, { seq: number; kind: string; at: number; address: string; target: string; idx: number }>();
 
+  /** Value changes and appends not voided by a later reset of their address. */
+  liveValues(): ValueChange[] {
+    return [...this.values.values()].filter((v) => v.ord > (this.resets.get(v.address) ?? -1));
+  }
+  liveAppends(): MessageAppend[] {
+    return this.resets.size ? this.appends.filter((a) => a.ord > (this.resets.get(a.address) ?? -1)) : this.appends;
+  }
+
   get size(): number {
-    return this.specs.size + this.addresses.size + this.values.size + this.appends.length + this.consumed.size + this.timersSet.size + this.timersRemoved.length;
+    return this.resets.size + this.specs.size + this.addresses.size + this.values.size + this.appends.length + this.consumed.size + this.timersSet.size + this.timersRemoved.size;
   }
 
   /** One stream entry of partition `p`, in stream order. */
@@ -70,6 +94,7 @@ export class ChangeFold {
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const f = fields[i].toString("latin1");
       const v = fields[i + 1];
+      const ord = this.ord++;
       switch (f) {
         case "k":
           c.kind = v.toString();
@@ -91,12 +116,11 @@ export class ChangeFold {
           break;
         case "v": {
           const prev = this.addresses.get(c.address);
-          const ref = parseAddress(c.address);
           this.addresses.set(c.address, {
             address: c.address,
-            functionType: ref ? functionTypeOf(ref) : "",
+            functionType: typeOf(c.address),
             version: Number(v.toString()),
-            invokedAt: c.kind === "c" ? c.at : (prev?.invokedAt ?? null),
+            invokedAt: c.kind === "c" ? c.at : c.kind === "r" ? null : (prev?.invokedAt ?? null),
             updatedAt: c.at,
           });
           break;
@@ -105,14 +129,15 @@ export class ChangeFold {
           c.target = v.toString("utf8");
           break;
         case "e":
-          this.appends.push({ address: c.target, seq, idx: c.idx++, entry: v });
+          this.appends.push({ ord, address: c.target, functionType: typeOf(c.target), seq, idx: c.idx++, entry: v });
           break;
         case "T":
           c.target = v.toString("utf8");
           break;
         case "td": {
           const colon = v.indexOf(0x3a);
-          this.timersSet.set(`${p}\0${c.target}`, { partition: p, id: c.target, dueAt: Number(v.subarray(0, colon).toString()), data: v.subarray(colon + 1) });
+          this.timersRemoved.delete(`${p}\0${c.target}`);
+          this.timersSet.set(`${p}\0${c.target}`, { partition: p, id: c.target, senderType: typeOf(c.target.slice(0, c.target.lastIndexOf("@"))), dueAt: Number(v.subarray(0, colon).toString()), data: v.subarray(colon + 1) });
           break;
         }
         case "S":
@@ -125,15 +150,32 @@ export class ChangeFold {
           if (!this.specs.has(key)) this.specs.set(key, { functionType: c.target, name: s.slice(0, z), spec: s.slice(z + 1) });
           break;
         }
+        case "R":
+          c.address = v.toString("utf8");
+          this.resets.set(c.address, ord);
+          this.consumed.delete(c.address);
+          this.addresses.delete(c.address);
+          break;
+        case "i": {
+          const a = this.addresses.get(c.address);
+          if (a) a.invokedAt = Number(v.toString());
+          break;
+        }
+        case "w":
+          if (this.lastValue) this.lastValue.writtenAt = Number(v.toString());
+          break;
         case "X": {
           const tid = v.toString("utf8");
-          if (!this.timersSet.delete(`${p}\0${tid}`)) this.timersRemoved.push({ partition: p, id: tid });
+          // removed after being set in this round: Postgres never saw it; a removal of an older one must run
+          this.timersSet.delete(`${p}\0${tid}`);
+          this.timersRemoved.set(`${p}\0${tid}`, { partition: p, id: tid });
           break;
         }
         default:
           if (f.startsWith("M:") || f.startsWith("D:")) {
             const name = Buffer.from(f.slice(2), "latin1").toString("utf8");
-            this.values.set(`${c.address}\0${name}`, { address: c.address, name, value: f[0] === "M" ? v : null, writtenAt: c.at });
+            this.lastValue = { address: c.address, name, ord, value: f[0] === "M" ? v : null, writtenAt: c.at };
+            this.values.set(`${c.address}\0${name}`, this.lastValue);
           }
       }
     }

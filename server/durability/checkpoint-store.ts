@@ -23,6 +23,13 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
   const cur = await c.query<{ seq: string }>(`SELECT seq FROM cp_cursor WHERE id = 1 FOR UPDATE`);
   if (Number(cur.rows[0].seq) !== from) return false;
 
+  if (fold.resets.size) {
+    // a rollback replaced these addresses: what Postgres held for them is void
+    const r = [...fold.resets.keys()];
+    await c.query(`DELETE FROM cp_value WHERE address = ANY($1::text[])`, [r]);
+    await c.query(`DELETE FROM cp_message WHERE address = ANY($1::text[])`, [r]);
+    await c.query(`UPDATE cp_address SET invoked_at = NULL WHERE address = ANY($1::text[])`, [r]);
+  }
   if (fold.addresses.size) {
     const a = [...fold.addresses.values()];
     await c.query(
@@ -33,8 +40,9 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       [a.map((x) => x.address), a.map((x) => x.functionType), a.map((x) => x.version), a.map((x) => x.invokedAt), a.map((x) => x.updatedAt)],
     );
   }
-  const set = [...fold.values.values()].filter((v) => v.value !== null);
-  const del = [...fold.values.values()].filter((v) => v.value === null);
+  const values = fold.liveValues();
+  const set = values.filter((v) => v.value !== null);
+  const del = values.filter((v) => v.value === null);
   if (set.length)
     await c.query(
       `INSERT INTO cp_value (address, name, value, written_at)
@@ -47,10 +55,11 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       del.map((v) => v.address),
       del.map((v) => v.name),
     ]);
-  if (fold.appends.length) {
-    const m = fold.appends;
-    await c.query(`INSERT INTO cp_message (address, seq, idx, entry) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[], $4::bytea[])`, [
+  const m = fold.liveAppends();
+  if (m.length) {
+    await c.query(`INSERT INTO cp_message (address, function_type, seq, idx, entry) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bytea[])`, [
       m.map((x) => x.address),
+      m.map((x) => x.functionType),
       m.map((x) => x.seq),
       m.map((x) => x.idx),
       m.map((x) => x.entry),
@@ -66,19 +75,19 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       [[...fold.consumed.keys()], [...fold.consumed.values()]],
     );
   }
+  if (fold.timersRemoved.size) {
+    // before the inserts below: a timer removed and then set again in one round (a rollback) must survive
+    const r = [...fold.timersRemoved.values()];
+    await c.query(`DELETE FROM cp_timer t USING unnest($1::int[], $2::text[]) AS d(partition, id) WHERE t.partition = d.partition AND t.id = d.id`, [r.map((x) => x.partition), r.map((x) => x.id)]);
+  }
   if (fold.timersSet.size) {
     const t = [...fold.timersSet.values()];
     await c.query(
-      `INSERT INTO cp_timer (partition, id, due_at, data) SELECT * FROM unnest($1::int[], $2::text[], $3::bigint[], $4::bytea[])
+      `INSERT INTO cp_timer (partition, id, sender_type, due_at, data) SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[], $5::bytea[])
        ON CONFLICT (partition, id) DO UPDATE SET due_at = EXCLUDED.due_at, data = EXCLUDED.data`,
-      [t.map((x) => x.partition), t.map((x) => x.id), t.map((x) => x.dueAt), t.map((x) => x.data)],
+      [t.map((x) => x.partition), t.map((x) => x.id), t.map((x) => x.senderType), t.map((x) => x.dueAt), t.map((x) => x.data)],
     );
   }
-  if (fold.timersRemoved.length)
-    await c.query(`DELETE FROM cp_timer t USING unnest($1::int[], $2::text[]) AS d(partition, id) WHERE t.partition = d.partition AND t.id = d.id`, [
-      fold.timersRemoved.map((x) => x.partition),
-      fold.timersRemoved.map((x) => x.id),
-    ]);
   if (fold.specs.size) {
     const s = [...fold.specs.values()];
     await c.query(

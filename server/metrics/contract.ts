@@ -35,10 +35,19 @@ export const FunctionTypeMetrics = z.object({
   messageLatency: Latency,
 });
 
+/** How far Postgres is behind Redis (server/durability/lag.ts); null until a checkpointer has run. */
+export const CheckpointLag = z.object({
+  seq: z.number().int(),
+  pending: z.number().int(),
+  lagMs: z.number(),
+  lastRoundAt: z.string().nullable(),
+});
+
 export const MetricsReport = z.object({
   at: z.string(),
   windowSeconds: z.number(),
   workersReporting: z.number().int(),
+  checkpoint: CheckpointLag.nullable(),
   functionTypes: z.array(FunctionTypeMetrics),
 });
 export type MetricsReport = z.infer<typeof MetricsReport>;

@@ -24,6 +24,7 @@ export function toReport(s: MetricsSnapshot): MetricsReport {
     at: new Date(s.at).toISOString(),
     windowSeconds: round(secs),
     workersReporting: s.workersReporting,
+    checkpoint: s.checkpoint,
     functionTypes: s.functionTypes.map((t) => ({
       functionType: t.functionType,
       in: t.counters.in,

@@ -40,6 +40,12 @@ export const PROMETHEUS: Record<CounterName | HistogramName | "inflightAsyncOps"
   numBlockedAddress: { name: "statehouse_function_num_blocked_address", help: "Addresses whose mailbox is at the endpoint's maxNumBatchRequests; ingress answers 429 for them (StateFun numBlockedAddress)" },
 };
 
+/** Data-plane gauges without a function type label, from the checkpointer's status (server/durability/lag.ts). */
+export const CHECKPOINT_GAUGES = {
+  lagMs: { name: "statehouse_checkpoint_lag_ms", help: "Age in milliseconds of the oldest change committed in Redis and not yet checkpointed to Postgres (0: none)" },
+  pending: { name: "statehouse_checkpoint_pending_changes", help: "Changes (commit sequence numbers) committed in Redis and not yet checkpointed to Postgres" },
+} as const;
+
 /**
  * Upper bounds (ms) shared by both histograms. Steps of at most ×1.5–2 keep an interpolated p50/p99 within
  * about a quarter of the true value, from sub-millisecond loopback calls to the 2 min default call budget.

@@ -1,4 +1,4 @@
-import { COUNTERS, FUNCTION_TYPE_LABEL, HISTOGRAMS, LATENCY_BUCKETS_MS, PROMETHEUS } from "./names";
+import { CHECKPOINT_GAUGES, COUNTERS, FUNCTION_TYPE_LABEL, HISTOGRAMS, LATENCY_BUCKETS_MS, PROMETHEUS } from "./names";
 import type { FunctionTypeMetrics, MetricsSnapshot } from "./read-metrics";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -36,5 +36,10 @@ export function prometheusText(s: MetricsSnapshot): string {
   }
   family("statehouse_metrics_workers_reporting", "Workers whose metrics flushed within the last 25 s", "gauge");
   out.push(`statehouse_metrics_workers_reporting ${s.workersReporting}`);
+  for (const g of ["lagMs", "pending"] as const) {
+    family(CHECKPOINT_GAUGES[g].name, CHECKPOINT_GAUGES[g].help, "gauge");
+    // no sample until a checkpointer has run: absent, not a made-up 0
+    if (s.checkpoint) out.push(`${CHECKPOINT_GAUGES[g].name} ${num(s.checkpoint[g])}`);
+  }
   return out.join("\n") + "\n";
 }

@@ -1,5 +1,6 @@
 import type { Ctx } from "../context";
 import { planeOf } from "../dispatch/plane";
+import { readCheckpointLag, type CheckpointLag } from "../durability/lag";
 import type { RegistrySnapshot } from "../registry/registry-snapshot";
 import { countBlockedAddresses } from "./blocked-addresses";
 import { emptyBuckets, type BucketCounts } from "./histogram";
@@ -21,6 +22,7 @@ export interface MetricsSnapshot {
   at: number;
   windowMs: number;
   workersReporting: number;
+  checkpoint: CheckpointLag | null;
   functionTypes: FunctionTypeMetrics[];
 }
 
@@ -58,11 +60,12 @@ export async function readMetrics(ctx: Ctx, registry: RegistrySnapshot, now = Da
   const current = slotOf(now);
   const slots = Array.from({ length: WINDOW_SLOTS + 1 }, (_, i) => current - i * WINDOW_SLOT_MS);
 
-  const [types, workers, windows, stats] = await Promise.all([
+  const [types, workers, windows, stats, checkpoint] = await Promise.all([
     r.smembers(k.types),
     r.zrangebyscore(k.workers, now - 5 * WINDOW_SLOT_MS, "+inf"),
     Promise.all(slots.map((s) => r.hgetall(k.window(s)))),
     Promise.all(Array.from({ length: parts.partitions }, (_, p) => r.hgetall(parts.stats(p)))),
+    readCheckpointLag(r, parts.prefix, parts.seq, now),
   ]);
 
   const byType = new Map<string, FunctionTypeMetrics>();
@@ -101,6 +104,7 @@ export async function readMetrics(ctx: Ctx, registry: RegistrySnapshot, now = Da
     at: now,
     windowMs: now - (current - WINDOW_SLOTS * WINDOW_SLOT_MS),
     workersReporting: workers.length,
+    checkpoint,
     functionTypes: [...byType.values()].sort((a, b) => a.functionType.localeCompare(b.functionType)),
   };
 }

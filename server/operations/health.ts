@@ -1,4 +1,6 @@
 import type { Ctx } from "../context";
+import { planeOf } from "../dispatch/plane";
+import { readCheckpointLag, type CheckpointLag } from "../durability/lag";
 import { currentRegistryVersion } from "../registry/registry-bus";
 import { liveWorkers, type WorkerInfo } from "./workers";
 
@@ -26,7 +28,13 @@ export async function checkHealth(ctx: Ctx) {
   const [postgres, redis] = await Promise.all([timed(() => ctx.db.$queryRaw`SELECT 1`), timed(() => ctx.redis.ping())]);
   let workers: WorkerInfo[] = [];
   let registryVersion = 0;
-  if (redis.ok) [workers, registryVersion] = await Promise.all([liveWorkers(ctx), currentRegistryVersion(ctx.redis, ctx.keys)]);
-  const status = !postgres.ok || !redis.ok ? "down" : workers.length === 0 ? "degraded" : "ok";
-  return { status, postgres, redis, workers: { live: workers.length, list: workers }, registryVersion } as const;
+  let checkpoint: CheckpointLag | null = null;
+  if (redis.ok) {
+    const { prefix, seq } = planeOf(ctx).keys;
+    [workers, registryVersion, checkpoint] = await Promise.all([liveWorkers(ctx), currentRegistryVersion(ctx.redis, ctx.keys), readCheckpointLag(ctx.redis, prefix, seq)]);
+  }
+  // past the lag cap, claiming pauses (LagGate) and a Redis loss would cost more than the cap promises
+  const lagging = checkpoint !== null && ctx.env.CHECKPOINT_LAG_CAP_MS > 0 && checkpoint.lagMs > ctx.env.CHECKPOINT_LAG_CAP_MS;
+  const status = !postgres.ok || !redis.ok ? "down" : workers.length === 0 || lagging ? "degraded" : "ok";
+  return { status, postgres, redis, workers: { live: workers.length, list: workers }, registryVersion, checkpoint } as const;
 }

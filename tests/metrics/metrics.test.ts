@@ -31,7 +31,7 @@ type TypeReport = Record<string, any>;
 const report = async (token = viewer) => {
   const res = await callRoute(metricsRoute, "GET", { path: "/api/v1/metrics", token });
   expect(res.status, res.text).toBe(200);
-  return res.json as { workersReporting: number; windowSeconds: number; functionTypes: TypeReport[] };
+  return res.json as { workersReporting: number; windowSeconds: number; checkpoint: Record<string, any> | null; functionTypes: TypeReport[] };
 };
 const ofType = (r: { functionTypes: TypeReport[] }, t: string) => r.functionTypes.find((x) => x.functionType === t);
 
@@ -107,6 +107,22 @@ describe("per-function-type metrics with StateFun's names, from every worker", (
     const prom = await callRoute(prometheusRoute, "GET", { path: "/metrics", token: viewer });
     expect(series(prom.text, "statehouse_function_num_backlog", "capped/count")).toBe(5);
     expect(series(prom.text, "statehouse_function_num_blocked_address", "capped/count")).toBe(2);
+  });
+
+  it("report the checkpoint lag and the changes not yet in Postgres, from the worker's checkpointer", async () => {
+    const parts = new Partitioning(env.ctx.env.STATEHOUSE_REDIS_PREFIX, env.ctx.env.STATEHOUSE_PARTITIONS, env.ctx.env.DISPATCH_GROUPS);
+    // drained: the cursor reached the global sequence (the greetings above are done; the capped app is paused)
+    const cp = await waitFor(async () => {
+      const c = (await report()).checkpoint;
+      return c && c.pending === 0 && c.seq === Number(await env.ctx.redis.get(parts.seq)) ? c : null;
+    }, 15_000, 100);
+    expect(cp).toMatchObject({ lagMs: 0, lastRoundAt: expect.any(String) });
+
+    const prom = await callRoute(prometheusRoute, "GET", { path: "/metrics", token: viewer });
+    expect(prom.text).toContain("# TYPE statehouse_checkpoint_lag_ms gauge");
+    expect(prom.text).toContain("# TYPE statehouse_checkpoint_pending_changes gauge");
+    expect(prom.text).toMatch(/^statehouse_checkpoint_lag_ms \d+$/m);
+    expect(prom.text).toMatch(/^statehouse_checkpoint_pending_changes \d+$/m);
   });
 
   it("need a credential: 401 without one, on both routes", async () => {

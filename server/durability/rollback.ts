@@ -1,0 +1,229 @@
+import type pg from "pg";
+import type { Ctx } from "../context";
+import type { Principal } from "../contracts/auth";
+import { AppError } from "../errors";
+import { recordAudit } from "../audit/audit";
+import { findApplication, setApplicationPaused } from "../registry/applications";
+import { currentRegistryVersion } from "../registry/registry-bus";
+import { loadRegistrySnapshot } from "../registry/registry-snapshot";
+import { liveWorkers } from "../operations/workers";
+import { planeOf } from "../dispatch/plane";
+import { parseAddress, functionTypeOf } from "../dispatch/keys";
+import type { RestoredAddress, RestoredTimer } from "../dispatch/data-plane";
+import { applicationTypes } from "./app-types";
+import { controlQueue, rollbackJobId } from "./control-queue";
+import { findSavepoint, requestSavepoint, takeSavepoint, waitForCheckpoint, type DurabilityDeps } from "./savepoints";
+
+export const EGRESS_NOT_RECALLED =
+  "A rollback replaces the application's state, mailboxes and delayed messages; egress records already emitted (Kafka, Kinesis, webhooks, playground topics) are not recalled.";
+
+const PAGE = 10_000;
+const PER_CALL = 500;
+
+/** Queues a rollback of the savepoint's application onto it; an automatic savepoint of the current state is taken first. */
+export async function requestRollback(ctx: Ctx, actor: Principal, targetId: string) {
+  const target = await findSavepoint(ctx, targetId);
+  if (target.status !== "complete") throw new AppError("conflict", `savepoint ${targetId} is ${target.status}; only a complete savepoint can be rolled back onto`);
+  const pre = await requestSavepoint(ctx, actor, target.application.name, { label: `before rollback to ${target.label || target.id}`, origin: "pre-rollback" });
+  const jobId = rollbackJobId(target.id, pre.id);
+  await controlQueue(ctx).add("rollback", { kind: "rollback", targetId, preRollbackId: pre.id, actor }, { jobId, removeOnComplete: 100, removeOnFail: 100 });
+  return { jobId, preRollbackSavepointId: pre.id, note: EGRESS_NOT_RECALLED };
+}
+
+export interface RollbackReport {
+  application: string;
+  restored: number;
+  removed: number;
+  timersRemoved: number;
+  timersRestored: number;
+  version: number;
+  ms: number;
+  phases: Record<string, number>;
+}
+
+type Progress = (p: { phase: string; done?: number; total?: number }) => Promise<void> | void;
+
+/**
+ * Rolls the application back onto a savepoint, online: savepoint of the current state → pause (if it was not)
+ * → fence its leased addresses (their calls' commits fail; slow calls are not waited for) → drain the
+ * checkpoint → replace every address of the application (in the savepoint or live) with one new version higher
+ * than any used before, and its delayed messages → verify → resume. Other applications keep flowing.
+ */
+export async function runRollback(deps: DurabilityDeps, job: { targetId: string; preRollbackId: string; actor: Principal }, progress: Progress = () => undefined): Promise<RollbackReport> {
+  const { ctx, pool } = deps;
+  const plane = planeOf(ctx);
+  const started = Date.now();
+  const phases: Record<string, number> = {};
+  const phase = async (name: string) => {
+    phases[name] = Date.now() - started;
+    await progress({ phase: name });
+  };
+  const target = await findSavepoint(ctx, job.targetId);
+  const appName = target.application.name;
+  const lockKey = `${plane.keys.prefix}:rollback:${target.applicationId}`;
+  if (!(await ctx.redis.set(lockKey, job.preRollbackId, "PX", 600_000, "NX"))) throw new Error(`another rollback of ${appName} is running`);
+  try {
+    await phase("pre-rollback-savepoint");
+    await takeSavepoint(deps, job.preRollbackId);
+
+    await phase("pausing");
+    const wasPaused = (await findApplication(ctx.db, appName)).paused;
+    if (!wasPaused) await setApplicationPaused(ctx, job.actor, appName, true);
+    await waitWorkersOnRegistry(ctx, await currentRegistryVersion(ctx.redis, ctx.keys), 10_000);
+
+    const registry = await loadRegistrySnapshot(ctx.db, 0);
+    const types = await applicationTypes(pool, registry, appName, target.functionTypes);
+    await phase("fencing");
+    await fenceLeases(ctx, types);
+
+    await phase("draining");
+    await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), 60_000);
+
+    await phase("restoring");
+    const version = await ctx.redis.incr(plane.keys.seq);
+    const counts = await restoreAll(ctx, pool, target.id, types, version, progress);
+
+    await phase("verifying");
+    await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), 60_000);
+    await verify(ctx, pool, target.id, types);
+
+    if (!wasPaused) {
+      await phase("resuming");
+      await setApplicationPaused(ctx, job.actor, appName, false);
+    }
+    const report: RollbackReport = { application: appName, ...counts, version, ms: Date.now() - started, phases };
+    await ctx.db.$transaction(async (tx) => {
+      await tx.savepoint.update({ where: { id: target.id }, data: { restoredAt: new Date() } });
+      await recordAudit(tx, job.actor, { action: "savepoint.rollback", targetType: "application", target: appName, after: { savepoint: target.id, preRollbackSavepoint: job.preRollbackId, ...counts, ms: report.ms } });
+    });
+    await phase("complete");
+    return report;
+  } finally {
+    await ctx.redis.del(lockKey);
+  }
+}
+
+/** Every live worker routes with at least registry version v (so none dispatches the paused application). */
+async function waitWorkersOnRegistry(ctx: Ctx, v: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ws = await liveWorkers(ctx);
+    if (ws.every((w) => w.registryVersion >= v)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // fencing below still makes a late dispatcher's commit fail; waiting longer only narrows the window
+  ctx.log.warn({ version: v }, "rollback: not every worker confirmed the pause in time; continuing (leases are fenced)");
+}
+
+/** Drops the lease of every leased address of these types: the calls in flight cannot commit any more. */
+async function fenceLeases(ctx: Ctx, types: string[]): Promise<void> {
+  const k = planeOf(ctx).keys;
+  const wanted = new Set(types);
+  const pipe = ctx.redis.pipeline();
+  for (let p = 0; p < k.partitions; p++) pipe.zrange(k.leases(p), 0, -1);
+  const res = (await pipe.exec()) ?? [];
+  const fence = ctx.redis.pipeline();
+  res.forEach(([, addrs], p) => {
+    for (const a of addrs as string[]) {
+      const ref = parseAddress(a);
+      if (!ref || !wanted.has(functionTypeOf(ref))) continue;
+      fence.hdel(k.meta(p, a), "lease");
+      fence.zrem(k.leases(p), a);
+    }
+  });
+  await fence.exec();
+}
+
+async function restoreAll(ctx: Ctx, pool: pg.Pool, savepointId: string, types: string[], version: number, progress: Progress) {
+  const plane = planeOf(ctx);
+  const c = await pool.connect();
+  let restored = 0;
+  let removed = 0;
+  try {
+    await c.query(`DROP TABLE IF EXISTS rb_addr`);
+    await c.query(`CREATE TEMP TABLE rb_addr AS
+        SELECT address FROM savepoint_address WHERE savepoint_id = $1
+        UNION SELECT address FROM savepoint_message WHERE savepoint_id = $1
+        UNION SELECT address FROM cp_address WHERE function_type = ANY($2)
+        UNION SELECT address FROM cp_message WHERE function_type = ANY($2)`, [savepointId, types]);
+    await c.query(`CREATE UNIQUE INDEX ON rb_addr (address)`);
+    const total = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM rb_addr`)).rows[0].n);
+    let after = "";
+    for (;;) {
+      const page = (await c.query<{ address: string }>(`SELECT address FROM rb_addr WHERE address > $1 ORDER BY address LIMIT $2`, [after, PAGE])).rows.map((r) => r.address);
+      if (page.length === 0) break;
+      after = page[page.length - 1];
+      const [addrs, vals, msgs] = await Promise.all([
+        c.query<{ address: string; invoked_at: string | null }>(`SELECT address, invoked_at FROM savepoint_address WHERE savepoint_id = $1 AND address = ANY($2)`, [savepointId, page]),
+        c.query<{ address: string; name: string; value: Buffer; written_at: string }>(`SELECT address, name, value, written_at FROM savepoint_value WHERE savepoint_id = $1 AND address = ANY($2)`, [savepointId, page]),
+        c.query<{ address: string; entry: Buffer }>(`SELECT address, entry FROM savepoint_message WHERE savepoint_id = $1 AND address = ANY($2) ORDER BY address, seq, idx`, [savepointId, page]),
+      ]);
+      const byAddress = new Map<string, RestoredAddress>();
+      for (const a of page) {
+        const ref = parseAddress(a);
+        byAddress.set(a, { address: a, functionType: ref ? functionTypeOf(ref) : "", invokedAt: null, values: [], mailbox: [] });
+      }
+      for (const r of addrs.rows) byAddress.get(r.address)!.invokedAt = r.invoked_at === null ? null : Number(r.invoked_at);
+      for (const v of vals.rows) byAddress.get(v.address)!.values.push({ name: v.name, value: v.value, writtenAt: Number(v.written_at) });
+      for (const m of msgs.rows) byAddress.get(m.address)!.mailbox.push(m.entry);
+      const present = new Set([...addrs.rows.map((r) => r.address), ...msgs.rows.map((m) => m.address)]);
+      const byPartition = new Map<number, RestoredAddress[]>();
+      for (const a of byAddress.values()) {
+        const p = plane.keys.partitionOf(a.address);
+        (byPartition.get(p) ?? byPartition.set(p, []).get(p)!).push(a);
+        if (present.has(a.address)) restored++;
+        else removed++;
+      }
+      const calls: Promise<number>[] = [];
+      for (const [p, list] of byPartition) for (let i = 0; i < list.length; i += PER_CALL) calls.push(plane.restore(p, version, list.slice(i, i + PER_CALL), [], []));
+      await Promise.all(calls);
+      await progress({ phase: "restoring", done: restored + removed, total });
+    }
+    await c.query(`DROP TABLE rb_addr`);
+    // delayed messages: the application's live ones go, the savepoint's come back with their absolute due times
+    const live = await c.query<{ partition: number; id: string }>(`SELECT partition, id FROM cp_timer WHERE sender_type = ANY($1)`, [types]);
+    const saved = await c.query<{ partition: number; id: string; due_at: string; data: Buffer }>(`SELECT partition, id, due_at, data FROM savepoint_timer WHERE savepoint_id = $1`, [savepointId]);
+    const rm = new Map<number, string[]>();
+    const add = new Map<number, RestoredTimer[]>();
+    for (const t of live.rows) (rm.get(t.partition) ?? rm.set(t.partition, []).get(t.partition)!).push(t.id);
+    for (const t of saved.rows) (add.get(t.partition) ?? add.set(t.partition, []).get(t.partition)!).push({ id: t.id, dueAt: Number(t.due_at), data: t.data });
+    await Promise.all([...new Set([...rm.keys(), ...add.keys()])].map((p) => plane.restore(p, version, [], rm.get(p) ?? [], add.get(p) ?? [])));
+    return { restored, removed, timersRemoved: live.rows.length, timersRestored: saved.rows.length };
+  } finally {
+    c.release();
+  }
+}
+
+/**
+ * Live equals the savepoint: the checkpoint (which the restore's changelog entries reached) holds exactly the
+ * savepoint's values and timers for the application, and every restored mailbox starts with the savepoint's
+ * messages in order (messages sent to the application since may follow). Then a sample is read from Redis itself.
+ */
+async function verify(ctx: Ctx, pool: pg.Pool, savepointId: string, types: string[]): Promise<void> {
+  const q = async (sql: string) => Number((await pool.query<{ n: string }>(sql, [savepointId, types])).rows[0].n);
+  const liveValues = `SELECT v.address, v.name, v.value FROM cp_value v JOIN cp_address a ON a.address = v.address WHERE a.function_type = ANY($2)`;
+  const savedValues = `SELECT address, name, value FROM savepoint_value WHERE savepoint_id = $1`;
+  const valueDiff = await q(`SELECT count(*) AS n FROM ((${savedValues} EXCEPT ${liveValues}) UNION ALL (${liveValues} EXCEPT ${savedValues})) d`);
+  const savedMsgs = `SELECT address, row_number() OVER (PARTITION BY address ORDER BY seq, idx) AS rn, entry FROM savepoint_message WHERE savepoint_id = $1`;
+  const liveMsgs = `SELECT address, row_number() OVER (PARTITION BY address ORDER BY seq, idx) AS rn, entry FROM cp_message WHERE function_type = ANY($2)`;
+  const msgDiff = await q(`SELECT count(*) AS n FROM (${savedMsgs} EXCEPT ${liveMsgs}) d`);
+  const savedTimers = `SELECT partition, id, due_at, data FROM savepoint_timer WHERE savepoint_id = $1`;
+  const liveTimers = `SELECT partition, id, due_at, data FROM cp_timer WHERE sender_type = ANY($2)`;
+  const timerDiff = await q(`SELECT count(*) AS n FROM ((${savedTimers} EXCEPT ${liveTimers}) UNION ALL (${liveTimers} EXCEPT ${savedTimers})) d`);
+  if (valueDiff || msgDiff || timerDiff) throw new Error(`rollback verification failed: ${valueDiff} values, ${msgDiff} messages, ${timerDiff} timers differ from the savepoint`);
+
+  const k = planeOf(ctx).keys;
+  const sample = await pool.query<{ address: string; names: string[] | null; vals: Buffer[] | null }>(
+    `SELECT a.address, array_agg(v.name ORDER BY v.name) FILTER (WHERE v.name IS NOT NULL) AS names, array_agg(v.value ORDER BY v.name) FILTER (WHERE v.name IS NOT NULL) AS vals
+       FROM (SELECT address FROM savepoint_address WHERE savepoint_id = $1 ORDER BY random() LIMIT 500) a
+       LEFT JOIN savepoint_value v ON v.savepoint_id = $1 AND v.address = a.address GROUP BY a.address`,
+    [savepointId],
+  );
+  for (const s of sample.rows) {
+    const st = await ctx.redis.hgetallBuffer(k.state(k.partitionOf(s.address), s.address));
+    const live = Object.keys(st).filter((f) => f.startsWith("v:")).sort();
+    const want = (s.names ?? []).map((n) => `v:${n}`);
+    if (live.join("\0") !== want.join("\0") || (s.names ?? []).some((n, i) => !st[`v:${n}`].equals(s.vals![i])))
+      throw new Error(`rollback verification failed: Redis state of ${s.address} differs from the savepoint`);
+  }
+}

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QueueEvents } from "bullmq";
+import type { InboxArrival, MessagingCommand, StorageCommand } from "@/examples/functions/showcase";
+import { CONTROL_QUEUE, closeControlQueue, savepointJobId } from "@/server/durability/control-queue";
+import { readCheckpointLag } from "@/server/durability/lag";
+import { createDispatchEnv, type DispatchEnv } from "../support/dispatch-env";
+import { waitFor } from "../support/processes";
+import { applyModule, keysOf, playgroundPayloads, send, sendJson, sleep, waitRegistrySynced } from "../support/fixtures/plane";
+import { showcaseModule } from "../support/fixtures/showcase-module";
+import { startRecordingFunctions, type RecordingFunctions } from "../support/fixtures/recording-functions";
+import { redisSnapshot, type DurableSnapshot } from "../support/durable-snapshot";
+
+/**
+ * Savepoints and online rollback, end to end through the API with real workers and the official-SDK showcase
+ * functions: the rollback restores state, mailbox order and timers exactly, fences a commit that started before
+ * it, can itself be undone, and leaves another application's addresses flowing and untouched.
+ */
+let env: DispatchEnv;
+let fns: RecordingFunctions;
+let slowMs = 0;
+const APP = "showcase";
+const OTHER = "greeter";
+
+beforeAll(async () => {
+  env = await createDispatchEnv({ DISPATCH_GROUP_LOCK_MS: "1000" });
+  fns = await startRecordingFunctions({ delayMs: (t) => (t === "showcase/storage" ? slowMs : 0) });
+  await applyModule(env, APP, showcaseModule(fns.url));
+  await applyModule(env, OTHER, `kind: io.statefun.endpoints.v2/http\nspec:\n  functions: example/*\n  urlPathTemplate: ${fns.url}\n---\nkind: io.statefun.playground.v1/egress\nspec:\n  port: 8091\n  topics: [greetings]\n`);
+  await env.startWorker();
+  await waitRegistrySynced(env);
+});
+afterAll(async () => {
+  await closeControlQueue(env.ctx);
+  await fns?.close();
+  await env?.stop();
+});
+
+const storage = (id: string, cmd: StorageCommand) => sendJson(env, `showcase/storage/${id}`, "showcase/StorageCommand", cmd);
+const messaging = (id: string, cmd: MessagingCommand) => sendJson(env, `showcase/messaging/${id}`, "showcase/MessagingCommand", cmd);
+const fanout = (id: string, to: string, count: number) => sendJson(env, `showcase/fanout/${id}`, "showcase/FanOut", { to, count });
+const greet = (name: string) => send(env, `example/person/${name}`, JSON.stringify({ name }), "application/vnd.example/GreetRequest");
+const arrivals = async (label: string) => (await playgroundPayloads<InboxArrival>(env.ctx, APP, "inbox")).filter((a) => a.label === label);
+
+async function quiet(): Promise<void> {
+  const k = keysOf(env.ctx);
+  let last = "";
+  let since = Date.now();
+  await waitFor(async () => {
+    const seq = (await env.ctx.redis.get(k.seq)) ?? "0";
+    if (seq !== last) [last, since] = [seq, Date.now()];
+    const lag = await readCheckpointLag(env.ctx.redis, k.prefix, k.seq);
+    return Date.now() - since > 500 && lag?.pending === 0;
+  }, 20_000, 100);
+}
+
+async function pause(paused: boolean): Promise<void> {
+  expect((await env.call("POST", `/api/v1/applications/{app}/${paused ? "pause" : "resume"}`, { params: { app: APP } })).status).toBe(200);
+  await waitRegistrySynced(env);
+}
+
+async function savepoint(label: string): Promise<{ id: string; [k: string]: unknown }> {
+  const r = await env.call("POST", "/api/v1/applications/{app}/savepoints", { params: { app: APP }, body: { label } });
+  expect(r.status, r.text).toBe(202);
+  return waitFor(async () => {
+    const s = await env.call("GET", "/api/v1/savepoints/{id}", { params: { id: r.json.id } });
+    if (s.json.status === "failed") throw new Error(s.json.error);
+    return s.json.status === "complete" ? s.json : null;
+  }, 30_000, 50);
+}
+
+async function rollback(id: string): Promise<{ preRollbackSavepointId: string }> {
+  const requestedAt = Date.now();
+  const r = await env.call("POST", "/api/v1/savepoints/{id}/rollback", { params: { id } });
+  expect(r.status, r.text).toBe(202);
+  expect(r.json.note).toMatch(/not recalled/);
+  await waitFor(async () => {
+    const sps = await env.call("GET", "/api/v1/applications/{app}/savepoints", { params: { app: APP } });
+    const target = sps.json.savepoints.find((s: { id: string }) => s.id === id);
+    return target.restoredAt !== null && Date.parse(target.restoredAt) >= requestedAt ? target : null;
+  }, 25_000, 100).catch((e) => {
+    throw new Error(`${e}\n${env.workers.map((w) => w.output().split("\n").filter((l) => l.includes("control job failed")).join("\n")).join("\n")}`);
+  });
+  return r.json;
+}
+
+/** The application's part of the durable snapshot, without versions (a rollback gives new, higher ones). */
+function ofApp(s: DurableSnapshot) {
+  const pick = <T>(o: Record<string, T>) => Object.fromEntries(Object.entries(o).filter(([a]) => a.startsWith("showcase/")));
+  const addresses = Object.fromEntries(Object.entries(pick(s.addresses)).map(([a, v]) => [a, { invokedAt: v.invokedAt, values: v.values }]));
+  const timers = Object.fromEntries(Object.entries(s.timers).filter(([, t]) => Buffer.from(t.b64, "base64").includes("showcase/messaging/")));
+  return { addresses: Object.fromEntries(Object.entries(addresses).filter(([, v]) => Object.keys(v.values).length > 0)), mailboxes: pick(s.mailboxes), timers };
+}
+
+describe("savepoints", () => {
+  it("a savepoint is a BullMQ control job whose progress a caller can watch, and records what it holds", async () => {
+    for (let i = 0; i < 5; i++) expect((await storage(`a${i}`, { op: "write", value: `v${i}` })).status).toBe(202);
+    await quiet();
+    const events = new QueueEvents(CONTROL_QUEUE, { connection: { url: env.ctx.env.REDIS_URL }, prefix: env.ctx.keys.bullPrefix });
+    await events.waitUntilReady();
+    const phases: string[] = [];
+    events.on("progress", ({ data }) => phases.push((data as { phase: string }).phase));
+    const sp = await savepoint("first");
+    await waitFor(async () => phases.includes("complete"), 5_000).finally(() => events.close());
+    expect(phases).toEqual(expect.arrayContaining(["waiting-for-checkpoint", "copying", "complete"]));
+    expect(sp).toMatchObject({ status: "complete", origin: "manual", label: "first", application: APP, addresses: 5 });
+    expect(sp.values).toBe(15); // an_int, after_write, after_call
+    expect(sp.functionTypes).toEqual(["showcase/storage"]);
+    expect(Number(sp.bytes)).toBeGreaterThan(0);
+    expect(savepointJobId(sp.id)).toContain(sp.id);
+  });
+});
+
+describe("rollback", () => {
+  let target: { id: string; [k: string]: unknown };
+  let atSavepoint: ReturnType<typeof ofApp>;
+
+  it("restores state, mailboxes in order and timers exactly; versions only go up; another application keeps flowing", async () => {
+    // state, a pending delayed message (a minute away), and messages waiting in mailboxes (application paused)
+    for (let i = 0; i < 3; i++) expect((await fanout(`f${i}`, `c${i}`, 5)).status).toBe(202);
+    expect((await messaging("m", { op: "schedule", to: "box", label: "pending", delayMs: 60_000, token: "keep" })).status).toBe(202);
+    await quiet();
+    await pause(true);
+    expect((await fanout("fq", "cq", 4)).status).toBe(202);
+    for (let i = 0; i < 3; i++) expect((await storage("q1", { op: "write", value: `q${i}` })).status).toBe(202);
+    await quiet();
+    target = await savepoint("before the mess");
+    atSavepoint = ofApp(await redisSnapshot(env.ctx));
+    expect(target).toMatchObject({ timers: 1, messages: 4 });
+    expect(atSavepoint.mailboxes["showcase/storage/q1"]).toHaveLength(3);
+    await pause(false);
+    await quiet();
+    const versionsBefore = await redisSnapshot(env.ctx);
+
+    // the mess: overwrite, new addresses, cancel the pending timer, a new timer
+    for (let i = 0; i < 5; i++) expect((await storage(`a${i}`, { op: "write", value: `mess${i}` })).status).toBe(202);
+    for (let i = 0; i < 3; i++) expect((await storage(`new${i}`, { op: "write", value: "x" })).status).toBe(202);
+    expect((await fanout("f0", "c0", 3)).status).toBe(202);
+    expect((await messaging("m", { op: "cancel", token: "keep" })).status).toBe(202);
+    expect((await messaging("m", { op: "schedule", to: "box", label: "mess", delayMs: 60_000 })).status).toBe(202);
+    await quiet();
+    expect(ofApp(await redisSnapshot(env.ctx))).not.toEqual(atSavepoint);
+
+    // the other application flows during the rollback; this one is paused, so the restored mailboxes stay put
+    await pause(true);
+    const otherSent = (async () => {
+      for (let i = 0; i < 20; i++) {
+        expect((await greet("bob")).status).toBe(202);
+        await sleep(50);
+      }
+    })();
+    await rollback(target.id);
+    await otherSent;
+
+    const after = await redisSnapshot(env.ctx);
+    expect(ofApp(after)).toEqual(atSavepoint);
+    const maxBefore = Math.max(...Object.values(versionsBefore.addresses).map((a) => a.version));
+    for (const [a, v] of Object.entries(after.addresses)) if (a.startsWith("showcase/") && (atSavepoint.addresses[a] || a.startsWith("showcase/storage/new"))) expect(v.version, a).toBeGreaterThan(maxBefore);
+    // a rollback leaves a paused application paused; resumed, the restored messages run once each, in order
+    expect((await env.call("GET", "/api/v1/applications/{app}", { params: { app: APP } })).json.paused).toBe(true);
+    await pause(false);
+    await quiet();
+    const cq = await env.call("GET", "/api/v1/state/{namespace}/{type}/{id}", { params: { namespace: "showcase", type: "counter", id: "cq" } });
+    expect(cq.json.values.find((v: { name: string }) => v.name === "seqs").value).toEqual([1, 2, 3, 4]);
+    const q1 = await env.call("GET", "/api/v1/state/{namespace}/{type}/{id}", { params: { namespace: "showcase", type: "storage", id: "q1" } });
+    expect(q1.json.values.find((v: { name: string }) => v.name === "after_write").value).toBe("q2");
+    // the other application processed all 20 greetings, once each
+    await waitFor(async () => (await env.egressPayloads(OTHER)).length >= 20, 20_000, 100);
+    await sleep(300);
+    expect((await env.egressPayloads(OTHER)).map((g) => g.topic)).toEqual(Array(20).fill("greetings"));
+  });
+
+  it("the rollback is undone by rolling back onto its automatic pre-rollback savepoint", async () => {
+    for (let i = 0; i < 2; i++) expect((await storage(`a${i}`, { op: "write", value: "again" })).status).toBe(202);
+    await quiet();
+    await pause(true);
+    expect((await storage("q2", { op: "write", value: "queued" })).status).toBe(202);
+    await quiet();
+    const changed = ofApp(await redisSnapshot(env.ctx));
+    const { preRollbackSavepointId } = await rollback(target.id);
+    expect(ofApp(await redisSnapshot(env.ctx))).toEqual(atSavepoint);
+    const pre = await env.call("GET", "/api/v1/savepoints/{id}", { params: { id: preRollbackSavepointId } });
+    expect(pre.json).toMatchObject({ status: "complete", origin: "pre-rollback", messages: 1 });
+    await rollback(preRollbackSavepointId);
+    expect(ofApp(await redisSnapshot(env.ctx))).toEqual(changed);
+    await pause(false);
+  });
+
+  it("a commit of a call that started before the rollback is rejected (fenced), and a restored delayed message fires once", async () => {
+    await quiet();
+    expect((await messaging("m", { op: "schedule", to: "box", label: "fires-once", delayMs: 2_500 })).status).toBe(202);
+    await quiet();
+    const sp = await savepoint("with a timer due soon");
+    const saved = ofApp(await redisSnapshot(env.ctx));
+    // it fires in the timeline the rollback abandons…
+    await waitFor(async () => (await arrivals("fires-once")).length === 1, 10_000, 100);
+    slowMs = 3_000;
+    expect((await storage("a0", { op: "write", value: "slow-call" })).status).toBe(202);
+    await waitFor(async () => fns.to("showcase/storage/a0").some((r) => Date.now() - r.at < 2_000 && r.body.includes("slow-call")), 5_000);
+    const firedBefore = 1;
+    await rollback(sp.id);
+    slowMs = 0;
+    await sleep(3_500); // the slow call finishes now and tries to commit
+    const now = ofApp(await redisSnapshot(env.ctx));
+    expect(now.addresses["showcase/storage/a0"]).toEqual(saved.addresses["showcase/storage/a0"]);
+    // …and, restored with its absolute due time (now past), once more after the rollback — not twice
+    await waitFor(async () => (await arrivals("fires-once")).length > firedBefore, 10_000, 100);
+    await sleep(500);
+    expect((await arrivals("fires-once")).length - firedBefore).toBe(1);
+  });
+});
