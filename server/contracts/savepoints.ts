@@ -2,7 +2,8 @@ import { z } from "zod";
 
 export const SavepointParams = z.object({ id: z.uuid({ message: "must be a savepoint id (a UUID)" }) });
 
-export const CreateSavepoint = z.object({ label: z.string().max(200).optional() });
+/** Strict: a misspelt field is an error, not silently ignored. */
+export const CreateSavepoint = z.strictObject({ label: z.string().max(200).optional() });
 
 export const SavepointStatus = z.enum(["pending", "running", "complete", "failed"]);
 export const SavepointOrigin = z.enum(["manual", "pre-rollback", "import"]);
@@ -85,3 +86,15 @@ export const ImportResult = Savepoint;
 
 /** An import body may hold a large application's export. */
 export const IMPORT_MAX_BYTES = 512 * 1024 * 1024;
+
+export const JobParams = z.object({ jobId: z.string().regex(/^(savepoint|rollback)-[0-9a-f-]{36,80}$/, { message: "must be a control job id (savepoint-… or rollback-…)" }) });
+export const ControlJobView = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.enum(["waiting", "active", "completed", "failed", "delayed", "prioritized", "waiting-children", "unknown"]),
+  progress: z.unknown(),
+  result: z.unknown(),
+  failedReason: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});

@@ -80,6 +80,12 @@ async function rollback(id: string): Promise<{ preRollbackSavepointId: string }>
   }, 25_000, 100).catch((e) => {
     throw new Error(`${e}\n${env.workers.map((w) => w.output().split("\n").filter((l) => l.includes("control job failed")).join("\n")).join("\n")}`);
   });
+  // the caller can watch the job itself: finished, with what it did and how long each phase took
+  const job = await waitFor(async () => {
+    const j = await env.call("GET", "/api/v1/jobs/{jobId}", { params: { jobId: r.json.jobId } });
+    return j.json.state === "completed" ? j.json : null;
+  }, 5_000, 50);
+  expect(job.result).toMatchObject({ application: APP, phases: expect.objectContaining({ fencing: expect.any(Number), restoring: expect.any(Number), verifying: expect.any(Number) }) });
   return r.json;
 }
 
