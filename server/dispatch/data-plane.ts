@@ -253,12 +253,12 @@ export class DataPlane {
   }
 
   /**
-   * Replaces addresses of partition p (all with the new version) and its timers: removes `removeTimers`, adds
-   * `addTimers` with their absolute due times. Atomic per call.
+   * Replaces addresses of partition p with their content in savepoint `savepointId` (all with the new version)
+   * and its timers: removes `removeTimers`, adds `addTimers` with their absolute due times. Atomic per call.
    */
-  async restore(p: number, version: number, addresses: RestoredAddress[], removeTimers: string[], addTimers: RestoredTimer[]): Promise<number> {
+  async restore(p: number, savepointId: string, version: number, addresses: RestoredAddress[], removeTimers: string[], addTimers: RestoredTimer[]): Promise<number> {
     const k = this.keys;
-    const args: Array<string | number | Buffer> = [k.ready(p), k.changelog(p), k.seq, k.pp(p), version, k.marker, k.bell, p, addresses.length];
+    const args: Array<string | number | Buffer> = [k.ready(p), k.changelog(p), k.seq, k.pp(p), version, k.marker, k.bell, p, savepointId, addresses.length];
     for (const a of addresses) {
       args.push(a.address, a.functionType, a.invokedAt ?? "", a.values.length);
       for (const v of a.values) args.push(v.name, v.value, v.writtenAt);

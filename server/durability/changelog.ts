@@ -64,11 +64,12 @@ export class ChangeFold {
   readonly specs = new Map<string, { functionType: string; name: string; spec: string }>();
   /** Addresses a rollback restored in this round, with the order of the (last) reset. */
   readonly resets = new Map<string, number>();
+  /** The same addresses: which savepoint they were restored from, with which new version. */
+  readonly restores = new Map<string, { savepointId: string; version: number; functionType: string; at: number }>();
   entries = 0;
   private ord = 0;
-  private lastValue: ValueChange | null = null;
   /** Per partition: the entry being read (chunks of one sequence continue it). */
-  private readonly ctx = new Map<number, { seq: number; kind: string; at: number; address: string; target: string; idx: number }>();
+  private readonly ctx = new Map<number, { seq: number; kind: string; at: number; address: string; target: string; idx: number; savepoint: string; version: number }>();
 
   /** Value changes and appends not voided by a later reset of their address. */
   liveValues(): ValueChange[] {
@@ -88,7 +89,7 @@ export class ChangeFold {
     const seq = seqOfId(id);
     let c = this.ctx.get(p);
     if (!c || c.seq !== seq) {
-      c = { seq, kind: "", at: 0, address: "", target: "", idx: 0 };
+      c = { seq, kind: "", at: 0, address: "", target: "", idx: 0, savepoint: "", version: 0 };
       this.ctx.set(p, c);
     }
     for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -115,12 +116,16 @@ export class ChangeFold {
         case "s":
           break;
         case "v": {
+          if (c.kind === "r") {
+            c.version = Number(v.toString());
+            break;
+          }
           const prev = this.addresses.get(c.address);
           this.addresses.set(c.address, {
             address: c.address,
             functionType: typeOf(c.address),
             version: Number(v.toString()),
-            invokedAt: c.kind === "c" ? c.at : c.kind === "r" ? null : (prev?.invokedAt ?? null),
+            invokedAt: c.kind === "c" ? c.at : (prev?.invokedAt ?? null),
             updatedAt: c.at,
           });
           break;
@@ -150,20 +155,18 @@ export class ChangeFold {
           if (!this.specs.has(key)) this.specs.set(key, { functionType: c.target, name: s.slice(0, z), spec: s.slice(z + 1) });
           break;
         }
-        case "R":
-          c.address = v.toString("utf8");
-          this.resets.set(c.address, ord);
-          this.consumed.delete(c.address);
-          this.addresses.delete(c.address);
+        case "RS":
+          c.savepoint = v.toString("utf8");
+          c.address = "";
           break;
-        case "i": {
-          const a = this.addresses.get(c.address);
-          if (a) a.invokedAt = Number(v.toString());
+        case "RA": {
+          const address = v.toString("utf8");
+          this.resets.set(address, ord);
+          this.restores.set(address, { savepointId: c.savepoint, version: c.version, functionType: typeOf(address), at: c.at });
+          this.consumed.delete(address);
+          this.addresses.delete(address);
           break;
         }
-        case "w":
-          if (this.lastValue) this.lastValue.writtenAt = Number(v.toString());
-          break;
         case "X": {
           const tid = v.toString("utf8");
           // removed after being set in this round: Postgres never saw it; a removal of an older one must run
@@ -174,8 +177,7 @@ export class ChangeFold {
         default:
           if (f.startsWith("M:") || f.startsWith("D:")) {
             const name = Buffer.from(f.slice(2), "latin1").toString("utf8");
-            this.lastValue = { address: c.address, name, ord, value: f[0] === "M" ? v : null, writtenAt: c.at };
-            this.values.set(`${c.address}\0${name}`, this.lastValue);
+            this.values.set(`${c.address}\0${name}`, { address: c.address, name, ord, value: f[0] === "M" ? v : null, writtenAt: c.at });
           }
       }
     }

@@ -175,7 +175,7 @@ async function restoreAll(ctx: Ctx, pool: pg.Pool, savepointId: string, types: s
         else removed++;
       }
       const calls: Promise<number>[] = [];
-      for (const [p, list] of byPartition) for (let i = 0; i < list.length; i += PER_CALL) calls.push(plane.restore(p, version, list.slice(i, i + PER_CALL), [], []));
+      for (const [p, list] of byPartition) for (let i = 0; i < list.length; i += PER_CALL) calls.push(plane.restore(p, savepointId, version, list.slice(i, i + PER_CALL), [], []));
       await Promise.all(calls);
       await progress({ phase: "restoring", done: restored + removed, total });
     }
@@ -187,7 +187,7 @@ async function restoreAll(ctx: Ctx, pool: pg.Pool, savepointId: string, types: s
     const add = new Map<number, RestoredTimer[]>();
     for (const t of live.rows) (rm.get(t.partition) ?? rm.set(t.partition, []).get(t.partition)!).push(t.id);
     for (const t of saved.rows) (add.get(t.partition) ?? add.set(t.partition, []).get(t.partition)!).push({ id: t.id, dueAt: Number(t.due_at), data: t.data });
-    await Promise.all([...new Set([...rm.keys(), ...add.keys()])].map((p) => plane.restore(p, version, [], rm.get(p) ?? [], add.get(p) ?? [])));
+    await Promise.all([...new Set([...rm.keys(), ...add.keys()])].map((p) => plane.restore(p, savepointId, version, [], rm.get(p) ?? [], add.get(p) ?? [])));
     return { restored, removed, timersRemoved: live.rows.length, timersRestored: saved.rows.length };
   } finally {
     c.release();

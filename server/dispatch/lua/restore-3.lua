@@ -7,11 +7,12 @@
   after the restored ones. Timers (delayed messages sent from this partition) are removed and added as given.
   KEYS[1] ready list  KEYS[2] changelog stream  KEYS[3] global sequence
   ARGV[1] partition prefix  ARGV[2] new version  ARGV[3] data-plane marker key  ARGV[4] bell channel
-  ARGV[5] partition number
+  ARGV[5] partition number  ARGV[6] the savepoint id
   then nAddr, per address: address, function type, invokedAt ('' none), nValues, nValues x (name, value, written ms),
                             nMessages, nMessages x entry
   then nRemove, nRemove x timer id;  then nAdd, nAdd x (timer id, due ms, timer data)
-  Changelog (kind r): per address R address + v version, i invoked ms, M:<name> value + w written ms, E/e messages;
+  Changelog (kind r): RS savepoint id + v version, then RA address per address (the checkpointer copies their rows
+  from the savepoint inside Postgres: a rollback of a million addresses is not a million changelog records);
   X / T+td for timers.
   Returns the number of addresses restored.
 ]]
@@ -23,7 +24,8 @@ local logs = clog_new(redis.call('INCR', KEYS[3]), now)
 local l = clog_of(logs, KEYS[2], 'r')
 local stats = pp .. 'stats'
 local woke = false
-local i = 6
+clog_rec(l, 'RS', ARGV[6], 'v', ver)
+local i = 7
 local nAddr = tonumber(ARGV[i]); i = i + 1
 for _ = 1, nAddr do
   local addr, ftype, invoked = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -38,21 +40,16 @@ for _ = 1, nAddr do
   redis.call('ZREM', pp .. 'parked', addr)
   redis.call('HDEL', pp .. 'held', addr)
   if oldVer == 0 then redis.call('HINCRBY', stats, ftype .. '|addresses', 1) end
-  clog_rec(l, 'R', addr, 'v', ver)
-  if invoked ~= '' then
-    redis.call('HSET', st, '_i', invoked)
-    clog_rec(l, 'i', invoked)
-  end
+  clog_rec(l, 'RA', addr)
+  if invoked ~= '' then redis.call('HSET', st, '_i', invoked) end
   local nv = tonumber(ARGV[i]); i = i + 1
   for _ = 1, nv do
     redis.call('HSET', st, 'v:' .. ARGV[i], ARGV[i + 1], 'w:' .. ARGV[i], ARGV[i + 2])
-    clog_rec(l, 'M:' .. ARGV[i], ARGV[i + 1], 'w', ARGV[i + 2])
     i = i + 3
   end
   local nm = tonumber(ARGV[i]); i = i + 1
   for _ = 1, nm do
     redis.call('RPUSH', mb, ARGV[i])
-    clog_rec(l, 'E', addr, 'e', ARGV[i])
     i = i + 1
   end
   redis.call('HINCRBY', stats, ftype .. '|backlog', nm - oldLen)
