@@ -1,3 +1,4 @@
+import type pg from "pg";
 import type { Principal } from "../contracts/auth";
 import type { Db, Tx } from "../db";
 import { Prisma } from "../generated/prisma/client.ts";
@@ -27,6 +28,23 @@ export async function recordAudit(tx: Tx, actor: Principal, e: AuditEntry): Prom
       after: json(e.after),
     },
   });
+}
+
+/**
+ * The same row from a `pg` transaction (the bulk durability paths write with `pg`, not Prisma), so the change
+ * and its audit row still commit together.
+ */
+export async function recordAuditPg(c: pg.PoolClient, actor: Principal, e: AuditEntry): Promise<void> {
+  const jsonb = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+  await c.query(`INSERT INTO "AuditEvent" (actor, "actorKind", action, "targetType", target, before, after) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb)`, [
+    actorName(actor),
+    actor.kind,
+    e.action,
+    e.targetType,
+    e.target,
+    jsonb(e.before),
+    jsonb(e.after),
+  ]);
 }
 
 export async function listAudit(

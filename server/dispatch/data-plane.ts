@@ -274,7 +274,7 @@ export class DataPlane {
     const args: string[] = [];
     for (const s of specs) args.push(s.name, `${s.typename}\0${s.mode}\0${s.ms}`, s.typename);
     const log = this.keys.changelog(this.keys.partitionOf(functionType));
-    const res = (await this.s.registerSpecs(this.keys.specs(functionType), log, this.keys.seq, this.keys.marker, functionType, ...args)) as string[];
+    const res = (await this.write(() => this.s.registerSpecs(this.keys.specs(functionType), log, this.keys.seq, this.keys.marker, functionType, ...args))) as string[];
     if (res[0] === "CONFLICT") return { conflict: { name: res[1], registered: res[2], declared: res[3] } } as const;
     return { specs: parseSpecs(res.slice(1)) } as const;
   }

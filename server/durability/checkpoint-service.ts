@@ -51,6 +51,12 @@ export class CheckpointService {
           }
           const t = Date.now();
           const r = await cp.round();
+          if (r.regressed) {
+            // Postgres holds changes this Redis does not: rebuild Redis from the checkpoint, as after a loss
+            log.error({ cursor: r.seq }, "Redis's sequence is behind the checkpoint (restarted from older data?): rebuilding the data plane from the checkpoint");
+            await this.ctx.redis.del(plane.keys.marker);
+            continue;
+          }
           this.stats.rounds++;
           this.stats.entries += r.entries;
           this.stats.lastRoundMs = Date.now() - t;

@@ -21,6 +21,8 @@ export interface RoundResult {
   seq: number;
   /** More was pending than one round reads. */
   more: boolean;
+  /** Redis's global sequence is behind the checkpoint: Redis came back with older data (an old AOF or RDB). */
+  regressed?: boolean;
 }
 
 /**
@@ -47,7 +49,8 @@ export class Checkpointer {
     const startedAt = Date.now();
     const from = this.cursor ?? (await readCursor(this.pool))?.seq ?? 0;
     const G = Number((await this.redis.get(this.keys.seq)) ?? 0);
-    if (G <= from) {
+    if (G < from) return { entries: 0, seq: from, more: false, regressed: true };
+    if (G === from) {
       this.cursor = from;
       await this.publish(from, startedAt, 0);
       return { entries: 0, seq: from, more: false };

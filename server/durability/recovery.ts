@@ -43,6 +43,10 @@ export async function recoverDataPlane(redis: Redis, pool: pg.Pool, keys: Partit
   }
   const generation = cursor.generation + 1;
   log.warn({ seq: cursor.seq, generation }, "Redis holds no data plane: rebuilding it from the last checkpoint before dispatching");
+  // Whatever Redis still holds of the data plane is older than the checkpoint (a Redis restarted from an old
+  // AOF) or a fragment: nobody writes while the marker is absent, so it can be cleared before the rebuild.
+  const cleared = await clearDataPlane(redis, keys);
+  if (cleared) log.warn({ keys: cleared }, "recovery: cleared what Redis still held of the data plane");
   // Sequences continue above the checkpoint: the checkpointer reads (cursor, G] and must find the new entries.
   await redis.set(keys.seq, cursor.seq);
   const report: RecoveryReport = { seq: cursor.seq, generation, addresses: 0, values: 0, messages: 0, timers: 0, ms: 0 };
@@ -170,4 +174,18 @@ async function loadSpecs(c: pg.PoolClient, redis: Redis, keys: Partitioning): Pr
   const pipe = redis.pipeline();
   for (const s of r.rows) pipe.hset(keys.specs(s.function_type), s.name, s.spec);
   await pipe.exec();
+}
+
+/** Deletes every partition key and state-spec hash of the data plane (not BullMQ's, the registry's or metrics). */
+async function clearDataPlane(redis: Redis, keys: Partitioning): Promise<number> {
+  let n = 0;
+  for (const pattern of [`${keys.prefix}:{p*`, `${keys.prefix}:specs:*`]) {
+    let cursor = "0";
+    do {
+      const [next, found] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      if (found.length) n += await redis.unlink(...found);
+      cursor = next;
+    } while (cursor !== "0");
+  }
+  return n;
 }

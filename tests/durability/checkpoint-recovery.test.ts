@@ -5,6 +5,7 @@ import { createPgPool } from "@/server/pg";
 import { readCheckpointLag } from "@/server/durability/lag";
 import { createDispatchEnv, type DispatchEnv } from "../support/dispatch-env";
 import { waitFor } from "../support/processes";
+import { wipeRedis } from "../support/durable-snapshot";
 import { applyModule, keysOf, playgroundPayloads, sendJson, sleep, waitRegistrySynced } from "../support/fixtures/plane";
 import { showcaseModule } from "../support/fixtures/showcase-module";
 import { postgresSnapshot, redisSnapshot, sizeOf } from "../support/durable-snapshot";
@@ -113,13 +114,7 @@ describe("recovery when Redis comes back empty", () => {
 
     // The deployment's Redis loses everything (FLUSHALL of this test's prefix: the Redis server is shared).
     const k = keysOf(env.ctx);
-    let cursor = "0";
-    do {
-      const [next, keys] = await env.ctx.redis.scan(cursor, "MATCH", `${k.prefix}:*`, "COUNT", 1000);
-      if (keys.length) await env.ctx.redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-    expect(await env.ctx.redis.exists(k.marker)).toBe(0);
+    expect(await wipeRedis(env.ctx)).toBeGreaterThan(0);
 
     await waitFor(async () => (await env.ctx.redis.exists(k.marker)) === 1, 20_000, 50);
     const after = await redisSnapshot(env.ctx);
@@ -143,5 +138,25 @@ describe("recovery when Redis comes back empty", () => {
       const st = await env.call("GET", "/api/v1/state/{namespace}/{type}/{id}", { params: { namespace: "showcase", type: "storage", id: `held${i}` } });
       expect(st.json.values.find((v: { name: string }) => v.name === "an_int"), `held${i}: three writes, each once`).toMatchObject({ value: 3 });
     }
+  });
+
+  it("a Redis that comes back with older data than the checkpoint (its sequence behind the cursor) is rebuilt from the checkpoint", async () => {
+    await quiet();
+    const k = keysOf(env.ctx);
+    const checkpoint = await postgresSnapshot(pool);
+    const t0 = Date.now();
+    // what an AOF a few seconds old would look like: an earlier sequence, an older value, a message not yet there
+    const seq = Number(await env.ctx.redis.get(k.seq));
+    const a = "showcase/storage/s1";
+    await env.ctx.redis
+      .multi()
+      .set(k.seq, seq - 3)
+      .hset(k.state(k.partitionOf(a), a), "v:after_write", "older")
+      .exec();
+    await waitFor(async () => {
+      const m = await env.ctx.redis.get(k.marker);
+      return m && JSON.parse(m).by === "recovery" && JSON.parse(m).createdAt >= t0;
+    }, 20_000, 50);
+    expect(await redisSnapshot(env.ctx)).toEqual(checkpoint);
   });
 });

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueEvents } from "bullmq";
 import type { InboxArrival, MessagingCommand, StorageCommand } from "@/examples/functions/showcase";
 import { CONTROL_QUEUE, closeControlQueue, savepointJobId } from "@/server/durability/control-queue";
-import { readCheckpointLag } from "@/server/durability/lag";
 import { createDispatchEnv, type DispatchEnv } from "../support/dispatch-env";
 import { waitFor } from "../support/processes";
-import { applyModule, keysOf, playgroundPayloads, send, sendJson, sleep, waitRegistrySynced } from "../support/fixtures/plane";
+import { applyModule, playgroundPayloads, send, sendJson, sleep, waitRegistrySynced } from "../support/fixtures/plane";
 import { showcaseModule } from "../support/fixtures/showcase-module";
 import { startRecordingFunctions, type RecordingFunctions } from "../support/fixtures/recording-functions";
 import { redisSnapshot, type DurableSnapshot } from "../support/durable-snapshot";
+import { quiet as quietFixture, rollBack, takeSavepoint } from "../support/fixtures/savepoints";
 
 /**
  * Savepoints and online rollback, end to end through the API with real workers and the official-SDK showcase
@@ -41,52 +41,25 @@ const fanout = (id: string, to: string, count: number) => sendJson(env, `showcas
 const greet = (name: string) => send(env, `example/person/${name}`, JSON.stringify({ name }), "application/vnd.example/GreetRequest");
 const arrivals = async (label: string) => (await playgroundPayloads<InboxArrival>(env.ctx, APP, "inbox")).filter((a) => a.label === label);
 
-async function quiet(): Promise<void> {
-  const k = keysOf(env.ctx);
-  let last = "";
-  let since = Date.now();
-  await waitFor(async () => {
-    const seq = (await env.ctx.redis.get(k.seq)) ?? "0";
-    if (seq !== last) [last, since] = [seq, Date.now()];
-    const lag = await readCheckpointLag(env.ctx.redis, k.prefix, k.seq);
-    return Date.now() - since > 500 && lag?.pending === 0;
-  }, 20_000, 100);
-}
+const quiet = () => quietFixture(env);
 
 async function pause(paused: boolean): Promise<void> {
   expect((await env.call("POST", `/api/v1/applications/{app}/${paused ? "pause" : "resume"}`, { params: { app: APP } })).status).toBe(200);
   await waitRegistrySynced(env);
 }
 
-async function savepoint(label: string): Promise<{ id: string; [k: string]: unknown }> {
-  const r = await env.call("POST", "/api/v1/applications/{app}/savepoints", { params: { app: APP }, body: { label } });
-  expect(r.status, r.text).toBe(202);
-  return waitFor(async () => {
-    const s = await env.call("GET", "/api/v1/savepoints/{id}", { params: { id: r.json.id } });
-    if (s.json.status === "failed") throw new Error(s.json.error);
-    return s.json.status === "complete" ? s.json : null;
-  }, 30_000, 50);
-}
+const savepoint = (label: string) => takeSavepoint(env, APP, label);
 
 async function rollback(id: string): Promise<{ preRollbackSavepointId: string }> {
-  const requestedAt = Date.now();
-  const r = await env.call("POST", "/api/v1/savepoints/{id}/rollback", { params: { id } });
-  expect(r.status, r.text).toBe(202);
-  expect(r.json.note).toMatch(/not recalled/);
-  await waitFor(async () => {
-    const sps = await env.call("GET", "/api/v1/applications/{app}/savepoints", { params: { app: APP } });
-    const target = sps.json.savepoints.find((s: { id: string }) => s.id === id);
-    return target.restoredAt !== null && Date.parse(target.restoredAt) >= requestedAt ? target : null;
-  }, 25_000, 100).catch((e) => {
-    throw new Error(`${e}\n${env.workers.map((w) => w.output().split("\n").filter((l) => l.includes("control job failed")).join("\n")).join("\n")}`);
-  });
+  const r = await rollBack(env, APP, id);
+  expect(r.note).toMatch(/not recalled/);
   // the caller can watch the job itself: finished, with what it did and how long each phase took
   const job = await waitFor(async () => {
-    const j = await env.call("GET", "/api/v1/jobs/{jobId}", { params: { jobId: r.json.jobId } });
+    const j = await env.call("GET", "/api/v1/jobs/{jobId}", { params: { jobId: r.jobId } });
     return j.json.state === "completed" ? j.json : null;
   }, 5_000, 50);
   expect(job.result).toMatchObject({ application: APP, phases: expect.objectContaining({ fencing: expect.any(Number), restoring: expect.any(Number), verifying: expect.any(Number) }) });
-  return r.json;
+  return r;
 }
 
 /** The application's part of the durable snapshot, without versions (a rollback gives new, higher ones). */
@@ -164,9 +137,11 @@ describe("rollback", () => {
     // a rollback leaves a paused application paused; resumed, the restored messages run once each, in order
     expect((await env.call("GET", "/api/v1/applications/{app}", { params: { app: APP } })).json.paused).toBe(true);
     await pause(false);
+    const seqs = async () =>
+      (await env.call("GET", "/api/v1/state/{namespace}/{type}/{id}", { params: { namespace: "showcase", type: "counter", id: "cq" } })).json.values?.find((v: { name: string }) => v.name === "seqs")?.value;
+    await waitFor(async () => (await seqs())?.length === 4, 15_000, 100);
     await quiet();
-    const cq = await env.call("GET", "/api/v1/state/{namespace}/{type}/{id}", { params: { namespace: "showcase", type: "counter", id: "cq" } });
-    expect(cq.json.values.find((v: { name: string }) => v.name === "seqs").value).toEqual([1, 2, 3, 4]);
+    expect(await seqs()).toEqual([1, 2, 3, 4]);
     const q1 = await env.call("GET", "/api/v1/state/{namespace}/{type}/{id}", { params: { namespace: "showcase", type: "storage", id: "q1" } });
     expect(q1.json.values.find((v: { name: string }) => v.name === "after_write").value).toBe("q2");
     // the other application processed all 20 greetings, once each

@@ -5,6 +5,7 @@ import { decodeEntry, decodeInvocation } from "@/server/dispatch/entries";
 import { decodePrimitive } from "@/server/protocol/typed-values";
 import { createDispatchEnv, type DispatchEnv } from "../support/dispatch-env";
 import { waitFor } from "../support/processes";
+import { wipeRedis } from "../support/durable-snapshot";
 import { keysOf, sleep, waitRegistrySynced } from "../support/fixtures/plane";
 import { startTransferFunction, TX_OP, type TxOp } from "../support/transfer-function";
 
@@ -157,12 +158,7 @@ describe("savepoints of a transfers workload", () => {
     try {
       await sleep(1_000);
       const before = Number(await env.ctx.redis.get(k.seq));
-      let cursor = "0";
-      do {
-        const [next, keys] = await env.ctx.redis.scan(cursor, "MATCH", `${k.prefix}:*`, "COUNT", 1000);
-        if (keys.length) await env.ctx.redis.del(...keys);
-        cursor = next;
-      } while (cursor !== "0");
+      expect(await wipeRedis(env.ctx)).toBeGreaterThan(0);
       await waitFor(async () => (await env.ctx.redis.exists(k.marker)) === 1, 20_000, 20);
       const marker = JSON.parse((await env.ctx.redis.get(k.marker))!) as { by: string; fromSeq: number };
       expect(marker.by).toBe("recovery");

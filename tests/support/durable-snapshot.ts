@@ -73,3 +73,19 @@ export const sizeOf = (s: DurableSnapshot) => ({
   messages: Object.values(s.mailboxes).reduce((n, m) => n + m.length, 0),
   timers: Object.keys(s.timers).length,
 });
+
+/**
+ * Every key of this deployment's prefix gone in one atomic step, as FLUSHALL would do to a Redis of its own (the
+ * test Redis is shared, so FLUSHALL itself is not an option). A scan-and-delete from the client would race the
+ * recovery it triggers.
+ */
+export async function wipeRedis(ctx: TestContext): Promise<number> {
+  const lua = `local n, cursor = 0, '0'
+repeat
+  local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
+  cursor = r[1]
+  for _, k in ipairs(r[2]) do n = n + redis.call('DEL', k) end
+until cursor == '0'
+return n`;
+  return (await ctx.redis.eval(lua, 0, `${ctx.env.STATEHOUSE_REDIS_PREFIX}:*`)) as number;
+}
