@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type pg from "pg";
 import type { InboxArrival, MessagingCommand, StorageCommand } from "@/examples/functions/showcase";
 import { createPgPool } from "@/server/pg";
@@ -9,6 +9,9 @@ import { wipeRedis } from "../support/durable-snapshot";
 import { applyModule, keysOf, playgroundPayloads, sendJson, sleep, waitRegistrySynced } from "../support/fixtures/plane";
 import { showcaseModule } from "../support/fixtures/showcase-module";
 import { postgresSnapshot, redisSnapshot, sizeOf } from "../support/durable-snapshot";
+
+// whole journeys through real workers (pauses, savepoints, rollbacks): slower than one test usually is
+vi.setConfig({ testTimeout: 90_000 });
 
 /**
  * The checkpointer (run by the worker) drains every change into Postgres, and a Redis that comes back empty is

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type pg from "pg";
 import type { MessagingCommand, StorageCommand } from "@/examples/functions/showcase";
 import { createPgPool } from "@/server/pg";
@@ -11,6 +11,9 @@ import { createTestContext } from "../support/test-context";
 import { applyModule, sendJson, waitRegistrySynced } from "../support/fixtures/plane";
 import { showcaseModule } from "../support/fixtures/showcase-module";
 import { quiet, rollBack, takeSavepoint, type SavepointView } from "../support/fixtures/savepoints";
+
+// whole journeys through real workers (pauses, savepoints, rollbacks): slower than one test usually is
+vi.setConfig({ testTimeout: 90_000 });
 
 /**
  * Savepoint files and diffs through the API, with real workers and the official-SDK showcase functions: the

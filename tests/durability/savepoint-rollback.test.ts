@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { QueueEvents } from "bullmq";
 import type { InboxArrival, MessagingCommand, StorageCommand } from "@/examples/functions/showcase";
 import { CONTROL_QUEUE, closeControlQueue, savepointJobId } from "@/server/durability/control-queue";
@@ -9,6 +9,9 @@ import { showcaseModule } from "../support/fixtures/showcase-module";
 import { startRecordingFunctions, type RecordingFunctions } from "../support/fixtures/recording-functions";
 import { redisSnapshot, type DurableSnapshot } from "../support/durable-snapshot";
 import { quiet as quietFixture, rollBack, takeSavepoint } from "../support/fixtures/savepoints";
+
+// whole journeys through real workers (pauses, savepoints, rollbacks): slower than one test usually is
+vi.setConfig({ testTimeout: 90_000 });
 
 /**
  * Savepoints and online rollback, end to end through the API with real workers and the official-SDK showcase

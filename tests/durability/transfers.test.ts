@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type pg from "pg";
 import { createPgPool } from "@/server/pg";
 import { decodeEntry, decodeInvocation } from "@/server/dispatch/entries";
@@ -8,6 +8,9 @@ import { waitFor } from "../support/processes";
 import { wipeRedis } from "../support/durable-snapshot";
 import { keysOf, sleep, waitRegistrySynced } from "../support/fixtures/plane";
 import { startTransferFunction, TX_OP, type TxOp } from "../support/transfer-function";
+
+// whole journeys through real workers (pauses, savepoints, rollbacks): slower than one test usually is
+vi.setConfig({ testTimeout: 90_000 });
 
 /**
  * Savepoints under load on a conserved quantity (DESIGN §5): accounts keep sending each other money while

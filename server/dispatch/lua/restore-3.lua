@@ -32,33 +32,38 @@ for _ = 1, nAddr do
   i = i + 3
   local meta, mb, st = pp .. 'a:' .. addr, pp .. 'm:' .. addr, pp .. 's:' .. addr
   local oldLen = redis.call('LLEN', mb)
-  local oldVer = tonumber(redis.call('HGET', meta, 'ver') or '0')
+  local m = redis.call('HMGET', meta, 'ver', 'lease', 'pk')
   redis.call('DEL', mb, st)
-  redis.call('HDEL', meta, 'lease', 'pk', 'perr', 'ps', 'patt')
-  redis.call('HSET', meta, 'ver', ver)
-  redis.call('ZREM', pp .. 'leases', addr)
-  redis.call('ZREM', pp .. 'parked', addr)
+  if m[2] then redis.call('ZREM', pp .. 'leases', addr) end
+  if m[3] then
+    redis.call('ZREM', pp .. 'parked', addr)
+    redis.call('HDEL', meta, 'pk', 'perr', 'ps', 'patt')
+  end
+  if m[2] then redis.call('HDEL', meta, 'lease') end
   redis.call('HDEL', pp .. 'held', addr)
-  if oldVer == 0 then redis.call('HINCRBY', stats, ftype .. '|addresses', 1) end
+  if not m[1] or m[1] == '0' then redis.call('HINCRBY', stats, ftype .. '|addresses', 1) end
   clog_rec(l, 'RA', addr)
-  if invoked ~= '' then redis.call('HSET', st, '_i', invoked) end
   local nv = tonumber(ARGV[i]); i = i + 1
-  for _ = 1, nv do
-    redis.call('HSET', st, 'v:' .. ARGV[i], ARGV[i + 1], 'w:' .. ARGV[i], ARGV[i + 2])
-    i = i + 3
+  if nv > 0 or invoked ~= '' then
+    local fields = {}
+    if invoked ~= '' then fields[1] = '_i'; fields[2] = invoked end
+    for _ = 1, nv do
+      fields[#fields + 1] = 'v:' .. ARGV[i]; fields[#fields + 1] = ARGV[i + 1]
+      fields[#fields + 1] = 'w:' .. ARGV[i]; fields[#fields + 1] = ARGV[i + 2]
+      i = i + 3
+    end
+    redis.call('HSET', st, unpack(fields))
   end
   local nm = tonumber(ARGV[i]); i = i + 1
-  for _ = 1, nm do
-    redis.call('RPUSH', mb, ARGV[i])
-    i = i + 1
-  end
-  redis.call('HINCRBY', stats, ftype .. '|backlog', nm - oldLen)
+  for s = i, i + nm - 1, 1000 do redis.call('RPUSH', mb, unpack(ARGV, s, math.min(s + 999, i + nm - 1))) end
+  i = i + nm
+  if nm ~= oldLen then redis.call('HINCRBY', stats, ftype .. '|backlog', nm - oldLen) end
   if nm > 0 then
-    redis.call('HSET', meta, 'sch', '1')
+    redis.call('HSET', meta, 'ver', ver, 'sch', '1')
     redis.call('RPUSH', KEYS[1], addr)
     woke = true
   else
-    redis.call('HSET', meta, 'sch', '0')
+    redis.call('HSET', meta, 'ver', ver, 'sch', '0')
   end
 end
 local timers, tdata, tokens = pp .. 'timers', pp .. 'tdata', pp .. 'tokens'
