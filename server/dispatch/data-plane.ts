@@ -5,6 +5,7 @@ import { scriptsFor, type DataPlaneScripts } from "./scripts";
 import { timerPayload } from "./timer-data";
 
 export const EGRESS_MAX_LEN = 1_000_000;
+const ENQUEUE_CHUNK = 1_000;
 
 export interface EnqueueItem {
   address: string;
@@ -141,15 +142,18 @@ export class DataPlane {
       const p = this.keys.partitionOf(it.address);
       (byPartition.get(p) ?? byPartition.set(p, []).get(p)!).push(i);
     });
+    // one script call per ENQUEUE_CHUNK messages of a partition: a huge batch to one address stays many short scripts
+    const calls: Array<[number, number[]]> = [];
+    for (const [p, idx] of byPartition) for (let i = 0; i < idx.length; i += ENQUEUE_CHUNK) calls.push([p, idx.slice(i, i + ENQUEUE_CHUNK)]);
     const results: EnqueueResult[] = new Array(items.length);
     await Promise.all(
-      [...byPartition].map(async ([p, idx]) => {
+      calls.map(async ([p, idx]) => {
         const args: Array<string | number | Buffer> = [this.keys.ready(p), this.keys.changelog(p), this.keys.seq, this.keys.marker, this.keys.pp(p), this.keys.bell, p, idempotencyTtlMs];
         for (const i of idx) {
           const it = items[i];
           args.push(it.address, it.functionType, it.entry, it.cap, it.idempotencyKey ?? "");
         }
-        const res = (await this.s.enqueue(...args)) as number[];
+        const res = (await this.s.enqueue(args)) as number[];
         idx.forEach((i, j) => (results[i] = res[j] === 1 ? "queued" : res[j] === 0 ? "duplicate" : "mailbox-full"));
       }),
     );
@@ -196,7 +200,7 @@ export class DataPlane {
     args.push(plan.egress.length);
     for (const e of plan.egress) args.push(e.streamKey, EGRESS_MAX_LEN, e.typename, e.value, e.topic, e.source);
     try {
-      const [version, seq] = (await this.s.commit(...args)) as [number, number];
+      const [version, seq] = (await this.s.commit(args)) as [number, number];
       for (const t of plan.timers) if (t.op === "S") this.onTimerScheduled?.(p, c.now + t.delayMs!);
       return { version, seq };
     } catch (e) {
@@ -233,7 +237,7 @@ export class DataPlane {
 
   async unhold(p: number, addresses: string[]): Promise<number> {
     if (addresses.length === 0) return 0;
-    return (await this.s.unhold(this.keys.held(p), this.keys.ready(p), this.keys.bell, p, ...addresses)) as number;
+    return (await this.s.unhold([this.keys.held(p), this.keys.ready(p), this.keys.bell, p, ...addresses])) as number;
   }
 
   async reap(p: number, max = 500): Promise<number> {
@@ -242,7 +246,7 @@ export class DataPlane {
 
   async extend(p: number, leaseMs: number, held: Array<[string, string]>): Promise<number> {
     if (held.length === 0) return 0;
-    return (await this.s.extend(this.keys.leases(p), this.keys.pp(p), leaseMs, ...held.flat())) as number;
+    return (await this.s.extend([this.keys.leases(p), this.keys.pp(p), leaseMs, ...held.flat()])) as number;
   }
 
   /** Delivers due timers; returns how many, and when the partition's next timer is due (null: none). */
@@ -266,7 +270,7 @@ export class DataPlane {
     }
     args.push(removeTimers.length, ...removeTimers, addTimers.length);
     for (const t of addTimers) args.push(t.id, t.dueAt, t.data);
-    return (await this.s.restore(...args)) as number;
+    return (await this.s.restore(args)) as number;
   }
 
   /** Returns every registered spec of the type, or the conflict. */
@@ -274,7 +278,7 @@ export class DataPlane {
     const args: string[] = [];
     for (const s of specs) args.push(s.name, `${s.typename}\0${s.mode}\0${s.ms}`, s.typename);
     const log = this.keys.changelog(this.keys.partitionOf(functionType));
-    const res = (await this.write(() => this.s.registerSpecs(this.keys.specs(functionType), log, this.keys.seq, this.keys.marker, functionType, ...args))) as string[];
+    const res = (await this.write(() => this.s.registerSpecs([this.keys.specs(functionType), log, this.keys.seq, this.keys.marker, functionType, ...args]))) as string[];
     if (res[0] === "CONFLICT") return { conflict: { name: res[1], registered: res[2], declared: res[3] } } as const;
     return { specs: parseSpecs(res.slice(1)) } as const;
   }
@@ -288,7 +292,7 @@ export class DataPlane {
     const p = this.keys.partitionOf(address);
     const args: Array<string | number | Buffer> = [this.keys.meta(p, address), this.keys.state(p, address), this.keys.changelog(p), this.keys.seq, this.keys.marker, address, expectedVersion, summary];
     for (const m of mutations) args.push(m.name, m.op, m.value ?? "");
-    const res = (await this.write(() => this.s.patch(...args))) as [string, number, number?];
+    const res = (await this.write(() => this.s.patch(args))) as [string, number, number?];
     return res[0] === "OK" ? ({ version: Number(res[1]), seq: Number(res[2]) } as const) : ({ conflict: Number(res[1]) } as const);
   }
 }

@@ -10,7 +10,8 @@ import type { Redis } from "../redis";
 const LUA_DIR = join(process.cwd(), "server", "dispatch", "lua");
 
 type Arg = string | number | Buffer;
-type Cmd = (...args: Arg[]) => Promise<unknown>;
+/** Called with the arguments, or with one array of them (a large call: no spread, so no call-stack limit). */
+type Cmd = (...args: Arg[] | [Arg[]]) => Promise<unknown>;
 
 export interface DataPlaneScripts {
   enqueue: Cmd;
@@ -72,6 +73,9 @@ export function scriptsFor(redis: Redis, overrideDir?: string): { text: DataPlan
   }
   const r = redis as unknown as Record<string, Cmd>;
   const bind = (suffix: string) =>
-    Object.fromEntries(sources.map((s) => [s.name, (...args: Arg[]) => r[`${tag}${s.name}${suffix}`](...args)])) as unknown as DataPlaneScripts;
+    Object.fromEntries(
+      // ioredis flattens an array argument into the command's arguments without spreading it onto the stack
+      sources.map((s) => [s.name, (...args: Arg[] | [Arg[]]) => (r[`${tag}${s.name}${suffix}`] as unknown as (a: Arg[]) => Promise<unknown>)(args.length === 1 && Array.isArray(args[0]) ? args[0] : (args as Arg[]))]),
+    ) as unknown as DataPlaneScripts;
   return { text: bind(""), binary: bind("Buffer") };
 }

@@ -8,7 +8,7 @@ import { applyFold, readCursor } from "./checkpoint-store";
 import { checkpointStatusKey } from "./lag";
 
 export interface CheckpointerConfig {
-  /** Entries read per partition per round. */
+  /** Sequence numbers (changes) per round. */
   batch: number;
   /** Drained entries kept per partition (the history API reads them); older ones are trimmed. */
   retain: number;
@@ -55,39 +55,34 @@ export class Checkpointer {
       await this.publish(from, startedAt, 0);
       return { entries: 0, seq: from, more: false };
     }
+    // A round covers at most `batch` sequence numbers, read whole from every partition: however the changes are
+    // spread over partitions, each round moves the cursor by its full budget.
+    const cut = Math.min(G, from + this.cfg.batch);
     const P = this.keys.partitions;
     const pipe = this.redis.pipeline();
-    for (let p = 0; p < P; p++) pipe.xrangeBuffer(this.keys.changelog(p), String(from + 1), String(G), "COUNT", this.cfg.batch);
+    for (let p = 0; p < P; p++) pipe.xrangeBuffer(this.keys.changelog(p), String(from + 1), String(cut));
     const res = (await pipe.exec()) ?? [];
     const rows: Array<Array<[Buffer, Buffer[]]>> = res.map(([err, r]) => {
       if (err) throw err;
       return r as Array<[Buffer, Buffer[]]>;
     });
-    // A partition that had more than `batch` entries bounds the cut: this round ends before its last sequence
-    // read (whose later chunks may be unread), and the rest waits for the next round.
-    let cut = G;
-    for (const r of rows) if (r.length === this.cfg.batch) cut = Math.min(cut, seqOfId(r[r.length - 1][0].toString()) - 1);
-    if (cut <= from) {
-      // one sequence with more chunks than a batch: read that partition whole
-      cut = G;
-      for (let p = 0; p < P; p++) if (rows[p].length === this.cfg.batch) rows[p] = (await this.redis.xrangeBuffer(this.keys.changelog(p), String(from + 1), String(G))) as Array<[Buffer, Buffer[]]>;
-    }
     const fold = new ChangeFold();
-    let oldestPending = Infinity;
     const drained: Array<[number, string[]]> = [];
     rows.forEach((r, p) => {
       const ids: string[] = [];
       for (const [idBuf, fields] of r) {
         const id = idBuf.toString();
-        if (seqOfId(id) > cut) {
-          oldestPending = Math.min(oldestPending, atOf(fields) ?? startedAt);
-          break;
-        }
         fold.add(p, id, fields);
         ids.push(id);
       }
       if (ids.length) drained.push([p, ids]);
     });
+    // the oldest change left for a later round: the first entry after the cut (its time), else none
+    let oldestPending = Infinity;
+    if (cut < G) {
+      const next = await this.redis.pipeline(Array.from({ length: P }, (_, p) => ["xrange", this.keys.changelog(p), String(cut + 1), "+", "COUNT", "1"])).exec();
+      for (const [, r] of next ?? []) for (const [, fields] of r as Array<[string, string[]]>) oldestPending = Math.min(oldestPending, Number(fields[fields.indexOf("at") + 1]) || startedAt);
+    }
     const ok = await inTransaction(this.pool, async (c) => {
       const applied = await applyFold(c, fold, from, cut);
       if (!applied) throw new CursorMoved();
@@ -141,7 +136,3 @@ function nextId(id: string): string {
   return `${id.slice(0, dash)}-${Number(id.slice(dash + 1)) + 1}`;
 }
 
-function atOf(fields: Buffer[]): number | null {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i].toString() === "at") return Number(fields[i + 1].toString());
-  return null;
-}

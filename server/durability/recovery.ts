@@ -83,8 +83,9 @@ async function loadAddresses(c: pg.PoolClient, redis: Redis, keys: Partitioning,
               array_agg(v.name) FILTER (WHERE v.name IS NOT NULL) AS names,
               array_agg(v.value) FILTER (WHERE v.name IS NOT NULL) AS vals,
               array_agg(v.written_at) FILTER (WHERE v.name IS NOT NULL) AS written
-         FROM cp_address a LEFT JOIN cp_value v ON v.address = a.address
-        WHERE a.address > $1 GROUP BY a.address ORDER BY a.address LIMIT $2`,
+         FROM (SELECT * FROM cp_address WHERE address > $1 ORDER BY address LIMIT $2) a
+         LEFT JOIN cp_value v ON v.address = a.address AND v.address > $1
+        GROUP BY a.address, a.function_type, a.version, a.invoked_at ORDER BY a.address`,
       [after, PAGE],
     );
     if (r.rows.length === 0) return;

@@ -29,6 +29,8 @@ async function setup(opts: { overrides?: string; delayMs?: number; maxBatch?: nu
     DISPATCH_SLICE_MS: "1000",
     DISPATCH_LEASE_MS: "1500",
     DISPATCH_GROUP_LOCK_MS: "1500",
+    // every commit stays in the streams: the test reads them all
+    CHANGELOG_RETAIN: "100000000",
     ...(opts.overrides ? { DISPATCH_LUA_OVERRIDES: opts.overrides } : {}),
   });
   await env.call("POST", "/api/v1/applications", { body: { name: "eo" } });

@@ -50,3 +50,17 @@ describe("writes while the data plane is missing", () => {
     expect(await ctx.redis.exists(keysOf(ctx).marker), "nobody but the recovery creates it now").toBe(0);
   });
 });
+
+describe("a large batch", () => {
+  it("10,000 NDJSON lines to one address are taken in bounded script calls: the first maxNumBatchRequests queue, the rest are refused per line", async () => {
+    await ctx.redis.set(keysOf(ctx).marker, "{}");
+    const body = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ target: "rec/box/big", typename: "rec/msg", value: { i } })).join("\n");
+    const r = await call("POST", "/api/v1/ingress", { raw: body, contentType: "application/x-ndjson" });
+    expect(r.status, r.text.slice(0, 300)).toBe(200);
+    expect(r.json.accepted).toBe(1000);
+    expect(r.json.rejected).toHaveLength(9000);
+    expect(r.json.rejected[0].error).toMatch(/mailbox .* is full/);
+    const k = keysOf(ctx);
+    expect(await ctx.redis.llen(k.mailbox(k.partitionOf("rec/box/big"), "rec/box/big"))).toBe(1000);
+  });
+});
