@@ -1,5 +1,13 @@
 import type { Redis } from "../redis";
 
+/**
+ * Set while a rollback restores and verifies: the checkpoint then copies the restored addresses from the savepoint
+ * (already durable in Postgres), which can take seconds for a large application — other applications keep
+ * being dispatched meanwhile, under ROLLBACK_LAG_CAP_MS instead of the lag cap.
+ */
+export const rollbackInProgressKey = (prefix: string) => `${prefix}:cp:rollback`;
+export const ROLLBACK_LAG_CAP_MS = 60_000;
+
 /** `<prefix>:cp`: the checkpointer's last round — cursor `seq`, `since` (ms: the oldest change not yet in Postgres), `pending`, `at`. */
 export const checkpointStatusKey = (prefix: string) => `${prefix}:cp`;
 
@@ -45,9 +53,10 @@ export class LagGate {
   async blocked(): Promise<boolean> {
     if (this.capMs <= 0) return false;
     if (Date.now() - this.checkedAt >= this.refreshMs) {
-      this.pending ??= readCheckpointLag(this.redis, this.prefix, this.seqKey)
-        .then((lag) => {
-          this.blockedUntilCheck = lag !== null && lag.lagMs > this.capMs;
+      this.pending ??= Promise.all([readCheckpointLag(this.redis, this.prefix, this.seqKey), this.redis.exists(rollbackInProgressKey(this.prefix))])
+        .then(([lag, rollingBack]) => {
+          const cap = rollingBack ? Math.max(this.capMs, ROLLBACK_LAG_CAP_MS) : this.capMs;
+          this.blockedUntilCheck = lag !== null && lag.lagMs > cap;
         })
         .catch(() => undefined)
         .finally(() => {

@@ -11,6 +11,7 @@ import { planeOf } from "../dispatch/plane";
 import { parseAddress, functionTypeOf } from "../dispatch/keys";
 import type { RestoredAddress, RestoredTimer } from "../dispatch/data-plane";
 import { applicationTypes } from "./app-types";
+import { rollbackInProgressKey } from "./lag";
 import { controlQueue, rollbackJobId } from "./control-queue";
 import { findSavepoint, requestSavepoint, takeSavepoint, waitForCheckpoint, type DurabilityDeps } from "./savepoints";
 
@@ -80,12 +81,14 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), 60_000);
 
     await phase("restoring");
+    await ctx.redis.set(rollbackInProgressKey(plane.keys.prefix), job.preRollbackId, "PX", 600_000);
     const version = await ctx.redis.incr(plane.keys.seq);
     const counts = await restoreAll(ctx, pool, target.id, types, version, progress);
 
     await phase("verifying");
     await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), 60_000);
     await verify(ctx, pool, target.id, types);
+    await ctx.redis.del(rollbackInProgressKey(plane.keys.prefix));
 
     if (!wasPaused) {
       await phase("resuming");
@@ -99,7 +102,7 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     await phase("complete");
     return report;
   } finally {
-    await ctx.redis.del(lockKey);
+    await ctx.redis.del(lockKey, rollbackInProgressKey(plane.keys.prefix));
   }
 }
 
@@ -148,25 +151,40 @@ async function restoreAll(ctx: Ctx, pool: pg.Pool, savepointId: string, types: s
         UNION SELECT address FROM cp_message WHERE function_type = ANY($2)`, [savepointId, types]);
     await c.query(`CREATE UNIQUE INDEX ON rb_addr (address)`);
     const total = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM rb_addr`)).rows[0].n);
-    let after = "";
-    for (;;) {
+    // Pages in address order; each page's savepoint rows are read as key ranges (primary-key range scans) on
+    // other pooled connections, and the next page is read while this one is written to Redis.
+    const readPage = async (after: string) => {
       const page = (await c.query<{ address: string }>(`SELECT address FROM rb_addr WHERE address > $1 ORDER BY address LIMIT $2`, [after, PAGE])).rows.map((r) => r.address);
-      if (page.length === 0) break;
-      after = page[page.length - 1];
+      if (page.length === 0) return null;
+      const last = page[page.length - 1];
+      const range = [savepointId, after, last];
       const [addrs, vals, msgs] = await Promise.all([
-        c.query<{ address: string; invoked_at: string | null }>(`SELECT address, invoked_at FROM savepoint_address WHERE savepoint_id = $1 AND address = ANY($2)`, [savepointId, page]),
-        c.query<{ address: string; name: string; value: Buffer; written_at: string }>(`SELECT address, name, value, written_at FROM savepoint_value WHERE savepoint_id = $1 AND address = ANY($2)`, [savepointId, page]),
-        c.query<{ address: string; entry: Buffer }>(`SELECT address, entry FROM savepoint_message WHERE savepoint_id = $1 AND address = ANY($2) ORDER BY address, seq, idx`, [savepointId, page]),
+        pool.query<{ address: string; invoked_at: string | null }>(`SELECT address, invoked_at FROM savepoint_address WHERE savepoint_id = $1 AND address > $2 AND address <= $3`, range),
+        pool.query<{ address: string; name: string; value: Buffer; written_at: string }>(`SELECT address, name, value, written_at FROM savepoint_value WHERE savepoint_id = $1 AND address > $2 AND address <= $3`, range),
+        pool.query<{ address: string; entry: Buffer }>(`SELECT address, entry FROM savepoint_message WHERE savepoint_id = $1 AND address > $2 AND address <= $3 ORDER BY address, seq, idx`, range),
       ]);
+      return { page, last, addrs: addrs.rows, vals: vals.rows, msgs: msgs.rows };
+    };
+    // a prefetch that fails while the page before it is being written must not become an unhandled rejection
+    const prefetch = (after: string) => {
+      const p = readPage(after);
+      p.catch(() => undefined);
+      return p;
+    };
+    let next = prefetch("");
+    for (;;) {
+      const cur = await next;
+      if (!cur) break;
+      next = prefetch(cur.last);
       const byAddress = new Map<string, RestoredAddress>();
-      for (const a of page) {
+      for (const a of cur.page) {
         const ref = parseAddress(a);
         byAddress.set(a, { address: a, functionType: ref ? functionTypeOf(ref) : "", invokedAt: null, values: [], mailbox: [] });
       }
-      for (const r of addrs.rows) byAddress.get(r.address)!.invokedAt = r.invoked_at === null ? null : Number(r.invoked_at);
-      for (const v of vals.rows) byAddress.get(v.address)!.values.push({ name: v.name, value: v.value, writtenAt: Number(v.written_at) });
-      for (const m of msgs.rows) byAddress.get(m.address)!.mailbox.push(m.entry);
-      const present = new Set([...addrs.rows.map((r) => r.address), ...msgs.rows.map((m) => m.address)]);
+      for (const r of cur.addrs) byAddress.get(r.address)!.invokedAt = r.invoked_at === null ? null : Number(r.invoked_at);
+      for (const v of cur.vals) byAddress.get(v.address)!.values.push({ name: v.name, value: v.value, writtenAt: Number(v.written_at) });
+      for (const m of cur.msgs) byAddress.get(m.address)!.mailbox.push(m.entry);
+      const present = new Set([...cur.addrs.map((r) => r.address), ...cur.msgs.map((m) => m.address)]);
       const byPartition = new Map<number, RestoredAddress[]>();
       for (const a of byAddress.values()) {
         const p = plane.keys.partitionOf(a.address);
