@@ -45,32 +45,64 @@ export class Checkpointer {
     private readonly cfg: CheckpointerConfig,
   ) {}
 
+  /** The next range, read and folded while the current one is applied (changelog entries never change once written). */
+  private prefetched: { from: number; read: Promise<Range> } | null = null;
+
   async round(): Promise<RoundResult> {
-    const startedAt = Date.now();
     const from = this.cursor ?? (await readCursor(this.pool))?.seq ?? 0;
-    const G = Number((await this.redis.get(this.keys.seq)) ?? 0);
-    if (G < from) return { entries: 0, seq: from, more: false, regressed: true };
-    if (G === from) {
+    const r = this.prefetched?.from === from ? await this.prefetched.read : await this.read(from);
+    this.prefetched = null;
+    if (r.G < from) return { entries: 0, seq: from, more: false, regressed: true };
+    if (r.G === from) {
       this.cursor = from;
-      await this.publish(from, startedAt, 0);
+      await this.publish(from, r.startedAt, 0);
       return { entries: 0, seq: from, more: false };
     }
-    // A round covers at most `batch` sequence numbers, read whole from every partition: however the changes are
-    // spread over partitions, each round moves the cursor by its full budget.
+    if (r.cut < r.G) {
+      const next = this.read(r.cut);
+      next.catch(() => undefined);
+      this.prefetched = { from: r.cut, read: next };
+    }
+    const ok = await inTransaction(this.pool, async (c) => {
+      const applied = await applyFold(c, r.fold, from, r.cut);
+      if (!applied) throw new CursorMoved();
+      return applied;
+    }).catch((e) => {
+      this.prefetched = null;
+      if (e instanceof CursorMoved) return false;
+      throw e;
+    });
+    if (!ok) {
+      // another checkpointer applied this range: start again from the cursor in Postgres
+      this.cursor = null;
+      this.log.warn({ from }, "checkpoint cursor moved under this checkpointer; re-reading it");
+      return { entries: 0, seq: from, more: true };
+    }
+    this.cursor = r.cut;
+    await this.trim(r.drained);
+    await this.publish(r.cut, Number.isFinite(r.oldestPending) ? r.oldestPending : r.startedAt, r.G - r.cut);
+    return { entries: r.fold.entries, seq: r.cut, more: r.cut < r.G };
+  }
+
+  /**
+   * Reads and folds the changes after `from`: at most `batch` sequence numbers, read whole from every partition —
+   * however the changes are spread over partitions, each round moves the cursor by its full budget.
+   */
+  private async read(from: number): Promise<Range> {
+    const startedAt = Date.now();
+    const G = Number((await this.redis.get(this.keys.seq)) ?? 0);
+    const fold = new ChangeFold();
+    const drained: Array<[number, string[]]> = [];
+    if (G <= from) return { G, cut: from, fold, drained, oldestPending: Infinity, startedAt };
     const cut = Math.min(G, from + this.cfg.batch);
     const P = this.keys.partitions;
     const pipe = this.redis.pipeline();
     for (let p = 0; p < P; p++) pipe.xrangeBuffer(this.keys.changelog(p), String(from + 1), String(cut));
     const res = (await pipe.exec()) ?? [];
-    const rows: Array<Array<[Buffer, Buffer[]]>> = res.map(([err, r]) => {
+    res.forEach(([err, r], p) => {
       if (err) throw err;
-      return r as Array<[Buffer, Buffer[]]>;
-    });
-    const fold = new ChangeFold();
-    const drained: Array<[number, string[]]> = [];
-    rows.forEach((r, p) => {
       const ids: string[] = [];
-      for (const [idBuf, fields] of r) {
+      for (const [idBuf, fields] of r as Array<[Buffer, Buffer[]]>) {
         const id = idBuf.toString();
         fold.add(p, id, fields);
         ids.push(id);
@@ -83,24 +115,7 @@ export class Checkpointer {
       const next = await this.redis.pipeline(Array.from({ length: P }, (_, p) => ["xrange", this.keys.changelog(p), String(cut + 1), "+", "COUNT", "1"])).exec();
       for (const [, r] of next ?? []) for (const [, fields] of r as Array<[string, string[]]>) oldestPending = Math.min(oldestPending, Number(fields[fields.indexOf("at") + 1]) || startedAt);
     }
-    const ok = await inTransaction(this.pool, async (c) => {
-      const applied = await applyFold(c, fold, from, cut);
-      if (!applied) throw new CursorMoved();
-      return applied;
-    }).catch((e) => {
-      if (e instanceof CursorMoved) return false;
-      throw e;
-    });
-    if (!ok) {
-      // another checkpointer applied this range: start again from the cursor in Postgres
-      this.cursor = null;
-      this.log.warn({ from }, "checkpoint cursor moved under this checkpointer; re-reading it");
-      return { entries: 0, seq: from, more: true };
-    }
-    this.cursor = cut;
-    await this.trim(drained);
-    await this.publish(cut, Number.isFinite(oldestPending) ? oldestPending : startedAt, G - cut);
-    return { entries: fold.entries, seq: cut, more: cut < G };
+    return { G, cut, fold, drained, oldestPending, startedAt };
   }
 
   /** Keeps the newest `retain` drained entries per partition for the history API; trims the rest. */
@@ -129,6 +144,16 @@ export class Checkpointer {
 }
 
 class CursorMoved extends Error {}
+
+interface Range {
+  /** The global sequence when the range was read. */
+  G: number;
+  cut: number;
+  fold: ChangeFold;
+  drained: Array<[number, string[]]>;
+  oldestPending: number;
+  startedAt: number;
+}
 
 /** The smallest stream id after `id`. */
 function nextId(id: string): string {
