@@ -26,8 +26,9 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
   if (fold.resets.size) {
     // a rollback replaced these addresses: what Postgres held for them is void; their rows come from the savepoint
     const r = [...fold.resets.keys()];
-    await c.query(`DELETE FROM cp_value WHERE address = ANY($1::text[])`, [r]);
-    await c.query(`DELETE FROM cp_message WHERE address = ANY($1::text[])`, [r]);
+    // per-address index lookups (unnest + LATERAL), not `= ANY($1)` or a hash join scanning every savepoint's rows
+    await c.query(`DELETE FROM cp_value WHERE (address, name) IN (SELECT v.address, v.name FROM unnest($1::text[]) AS r(address) CROSS JOIN LATERAL (SELECT address, name FROM cp_value WHERE address = r.address) v)`, [r]);
+    await c.query(`DELETE FROM cp_message WHERE (address, seq, idx) IN (SELECT m.address, m.seq, m.idx FROM unnest($1::text[]) AS r(address) CROSS JOIN LATERAL (SELECT address, seq, idx FROM cp_message WHERE address = r.address) m)`, [r]);
     const bySavepoint = new Map<string, Array<{ address: string; version: number; functionType: string; at: number }>>();
     for (const [address, x] of fold.restores) (bySavepoint.get(x.savepointId) ?? bySavepoint.set(x.savepointId, []).get(x.savepointId)!).push({ address, ...x });
     for (const [sp, list] of bySavepoint) {
@@ -36,13 +37,20 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
         `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at)
          SELECT r.address, r.function_type, r.version, sa.invoked_at, r.at
            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS r(address, function_type, version, at)
-           LEFT JOIN savepoint_address sa ON sa.savepoint_id = $1 AND sa.address = r.address
+           LEFT JOIN LATERAL (SELECT invoked_at FROM savepoint_address WHERE savepoint_id = $1 AND address = r.address) sa ON true
          ON CONFLICT (address) DO UPDATE SET version = EXCLUDED.version, invoked_at = EXCLUDED.invoked_at, updated_at = EXCLUDED.updated_at`,
         [sp, addrs, list.map((x) => x.functionType), list.map((x) => x.version), list.map((x) => x.at)],
       );
-      await c.query(`INSERT INTO cp_value (address, name, value, written_at) SELECT address, name, value, written_at FROM savepoint_value WHERE savepoint_id = $1 AND address = ANY($2::text[])`, [sp, addrs]);
       await c.query(
-        `INSERT INTO cp_message (address, function_type, seq, idx, entry) SELECT address, function_type, seq, idx, entry FROM savepoint_message WHERE savepoint_id = $1 AND address = ANY($2::text[])`,
+        `INSERT INTO cp_value (address, name, value, written_at)
+         SELECT v.address, v.name, v.value, v.written_at FROM unnest($2::text[]) AS r(address)
+           CROSS JOIN LATERAL (SELECT * FROM savepoint_value WHERE savepoint_id = $1 AND address = r.address) v`,
+        [sp, addrs],
+      );
+      await c.query(
+        `INSERT INTO cp_message (address, function_type, seq, idx, entry)
+         SELECT m.address, m.function_type, m.seq, m.idx, m.entry FROM unnest($2::text[]) AS r(address)
+           CROSS JOIN LATERAL (SELECT * FROM savepoint_message WHERE savepoint_id = $1 AND address = r.address) m`,
         [sp, addrs],
       );
     }

@@ -36,6 +36,11 @@ export class Checkpointer {
   /** Per partition: ids drained and still in the stream, oldest first (bounded by `retain`). */
   private readonly kept = new Map<number, string[]>();
   private cursor: number | null = null;
+  /**
+   * Sequence numbers per round, adapted to what a round holds: a sequence is one commit (a few rows) or one
+   * ingress batch or rollback (thousands), so the budget halves when a round was big or slow and doubles back.
+   */
+  private budget: number;
 
   constructor(
     private readonly redis: Redis,
@@ -43,7 +48,9 @@ export class Checkpointer {
     private readonly keys: Partitioning,
     private readonly log: Logger,
     private readonly cfg: CheckpointerConfig,
-  ) {}
+  ) {
+    this.budget = cfg.batch;
+  }
 
   /** The next range, read and folded while the current one is applied (changelog entries never change once written). */
   private prefetched: { from: number; read: Promise<Range> } | null = null;
@@ -63,6 +70,7 @@ export class Checkpointer {
       next.catch(() => undefined);
       this.prefetched = { from: r.cut, read: next };
     }
+    const applyStarted = Date.now();
     const ok = await inTransaction(this.pool, async (c) => {
       const applied = await applyFold(c, r.fold, from, r.cut);
       if (!applied) throw new CursorMoved();
@@ -79,6 +87,7 @@ export class Checkpointer {
       return { entries: 0, seq: from, more: true };
     }
     this.cursor = r.cut;
+    this.adapt(r.fold.size, Date.now() - applyStarted);
     await this.trim(r.drained);
     await this.publish(r.cut, Number.isFinite(r.oldestPending) ? r.oldestPending : r.startedAt, r.G - r.cut);
     return { entries: r.fold.entries, seq: r.cut, more: r.cut < r.G };
@@ -94,7 +103,7 @@ export class Checkpointer {
     const fold = new ChangeFold();
     const drained: Array<[number, string[]]> = [];
     if (G <= from) return { G, cut: from, fold, drained, oldestPending: Infinity, startedAt };
-    const cut = Math.min(G, from + this.cfg.batch);
+    const cut = Math.min(G, from + this.budget);
     const P = this.keys.partitions;
     const pipe = this.redis.pipeline();
     for (let p = 0; p < P; p++) pipe.xrangeBuffer(this.keys.changelog(p), String(from + 1), String(cut));
@@ -116,6 +125,11 @@ export class Checkpointer {
       for (const [, r] of next ?? []) for (const [, fields] of r as Array<[string, string[]]>) oldestPending = Math.min(oldestPending, Number(fields[fields.indexOf("at") + 1]) || startedAt);
     }
     return { G, cut, fold, drained, oldestPending, startedAt };
+  }
+
+  private adapt(rows: number, applyMs: number): void {
+    if (rows > ROUND_ROWS || applyMs > ROUND_MS) this.budget = Math.max(MIN_BUDGET, Math.floor(this.budget / 2));
+    else if (rows < ROUND_ROWS / 4 && applyMs < ROUND_MS / 4) this.budget = Math.min(this.cfg.batch, this.budget * 2);
   }
 
   /** Keeps the newest `retain` drained entries per partition for the history API; trims the rest. */
@@ -142,6 +156,11 @@ export class Checkpointer {
     await this.redis.hset(checkpointStatusKey(this.keys.prefix), "seq", seq, "since", pendingSince, "pending", pending, "at", Date.now());
   }
 }
+
+/** What one round should hold at most: rows changed in Postgres, and time in its transaction. */
+const ROUND_ROWS = 50_000;
+const ROUND_MS = 500;
+const MIN_BUDGET = 8;
 
 class CursorMoved extends Error {}
 
