@@ -3,7 +3,7 @@ import type { Logger } from "../logger";
 import type { Redis } from "../redis";
 import type { Partitioning } from "../dispatch/keys";
 import { inTransaction } from "../pg";
-import { ChangeFold, seqOfId } from "./changelog";
+import { ChangeFold } from "./changelog";
 import { applyFold, readCursor } from "./checkpoint-store";
 import { checkpointStatusKey } from "./lag";
 
