@@ -489,7 +489,7 @@ try {
       rounds: h.rounds,
       ratioToUniformCatchUp: r3(hotRate / drainRate),
       cpu: h.cpu,
-      note: "commits in random order; a round reads CHECKPOINT_BATCH entries of every partition but applies only up to the sequence where the first full partition's batch ends, so a hot partition bounds every round (type hot/c: bound by no application)",
+      note: "commits in random order, 20% of them to one partition (type hot/c: bound by no application); a round covers a budget of sequence numbers read whole from every partition, so a hot partition does not bound it",
     };
 
     // ---------- the rest of the data, committed at full speed while the worker's checkpointer drains ----------

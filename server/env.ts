@@ -60,8 +60,8 @@ const EnvSchema = z.object({
   CHECKPOINT_ENABLED: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /** Claiming pauses while the oldest commit not yet in Postgres is older than this (0: never pause). */
   CHECKPOINT_LAG_CAP_MS: z.coerce.number().int().min(0).default(1000),
-  /** Changelog entries read per partition per checkpoint round. */
-  CHECKPOINT_BATCH: z.coerce.number().int().min(10).max(100_000).default(1000),
+  /** Most changes (global sequence numbers) per checkpoint round; rounds adapt below it to ~50k rows each. */
+  CHECKPOINT_BATCH: z.coerce.number().int().min(64).max(1_000_000).default(50_000),
   /** Drained changelog entries kept per partition for the state history API (the rest is trimmed). */
   CHANGELOG_RETAIN: z.coerce.number().int().min(0).default(1000),
   /** Complete savepoints kept per application (the newest and any a rollback restored are always kept). */

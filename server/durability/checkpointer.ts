@@ -49,7 +49,7 @@ export class Checkpointer {
     private readonly log: Logger,
     private readonly cfg: CheckpointerConfig,
   ) {
-    this.budget = cfg.batch;
+    this.budget = Math.min(cfg.batch, START_BUDGET);
   }
 
   /** The next range, read and folded while the current one is applied (changelog entries never change once written). */
@@ -70,7 +70,6 @@ export class Checkpointer {
       next.catch(() => undefined);
       this.prefetched = { from: r.cut, read: next };
     }
-    const applyStarted = Date.now();
     const ok = await inTransaction(this.pool, async (c) => {
       const applied = await applyFold(c, r.fold, from, r.cut);
       if (!applied) throw new CursorMoved();
@@ -87,7 +86,7 @@ export class Checkpointer {
       return { entries: 0, seq: from, more: true };
     }
     this.cursor = r.cut;
-    this.adapt(r.fold.size, Date.now() - applyStarted);
+    this.adapt(r.fold.size);
     await this.trim(r.drained);
     await this.publish(r.cut, Number.isFinite(r.oldestPending) ? r.oldestPending : r.startedAt, r.G - r.cut);
     return { entries: r.fold.entries, seq: r.cut, more: r.cut < r.G };
@@ -127,9 +126,10 @@ export class Checkpointer {
     return { G, cut, fold, drained, oldestPending, startedAt };
   }
 
-  private adapt(rows: number, applyMs: number): void {
-    if (rows > ROUND_ROWS || applyMs > ROUND_MS) this.budget = Math.max(MIN_BUDGET, Math.floor(this.budget / 2));
-    else if (rows < ROUND_ROWS / 4 && applyMs < ROUND_MS / 4) this.budget = Math.min(this.cfg.batch, this.budget * 2);
+  /** By rows, not time: a slow round with few rows has a fixed cost that a smaller budget would only repeat more often. */
+  private adapt(rows: number): void {
+    if (rows > ROUND_ROWS) this.budget = Math.min(this.cfg.batch, Math.max(MIN_BUDGET, Math.floor(this.budget / 2)));
+    else if (rows < ROUND_ROWS / 4) this.budget = Math.min(this.cfg.batch, this.budget * 2);
   }
 
   /** Keeps the newest `retain` drained entries per partition for the history API; trims the rest. */
@@ -157,10 +157,10 @@ export class Checkpointer {
   }
 }
 
-/** What one round should hold at most: rows changed in Postgres, and time in its transaction. */
+/** What one round should hold at most: rows changed in Postgres. It starts small and grows while rounds are small. */
 const ROUND_ROWS = 50_000;
-const ROUND_MS = 500;
-const MIN_BUDGET = 8;
+const START_BUDGET = 1_024;
+const MIN_BUDGET = 64;
 
 class CursorMoved extends Error {}
 
