@@ -19,6 +19,8 @@ export const EGRESS_NOT_RECALLED =
   "A rollback replaces the application's state, mailboxes and delayed messages; egress records already emitted (Kafka, Kinesis, webhooks, playground topics) are not recalled.";
 
 const PAGE = 10_000;
+/** A large rollback's restored rows take the checkpoint a while to copy: slow is not failed. */
+const CHECKPOINT_WAIT_MS = 15 * 60_000;
 const PER_CALL = 500;
 
 /** Queues a rollback of the savepoint's application onto it; an automatic savepoint of the current state is taken first. */
@@ -78,7 +80,7 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     await fenceLeases(ctx, types);
 
     await phase("draining");
-    await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), 60_000);
+    await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), CHECKPOINT_WAIT_MS);
 
     await phase("restoring");
     await ctx.redis.set(rollbackInProgressKey(plane.keys.prefix), job.preRollbackId, "PX", 600_000);
@@ -86,7 +88,7 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     const counts = await restoreAll(ctx, pool, target.id, types, version, progress);
 
     await phase("verifying");
-    await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), 60_000);
+    await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), CHECKPOINT_WAIT_MS);
     await verify(ctx, pool, target.id, types);
     await ctx.redis.del(rollbackInProgressKey(plane.keys.prefix));
 
