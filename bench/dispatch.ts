@@ -19,7 +19,7 @@
  *        --env KEY=VALUE (repeatable: configuration for every process, e.g. --env DISPATCH_MAX_INFLIGHT=32)
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
@@ -53,6 +53,7 @@ const { emptyBuckets, quantile } = await import("../server/metrics/histogram");
 const { createTestContext } = await import("../tests/support/test-context");
 const { apiClient } = await import("../tests/support/api-client");
 const { freePort, waitFor } = await import("../tests/support/processes");
+const { cpuOfCommand, cpuOfPid } = await import("./support/processes");
 
 const WORKERS = Number(flags.workers);
 const SCALE = Number(flags.scale);
@@ -89,27 +90,6 @@ function spawnNode(name: string, argv: string[], env: Record<string, string>, cw
   const p = { name, child, output: () => out, exited };
   procs.push(p);
   return p;
-}
-/** CPU seconds (user + system) of a process and its threads, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
-    return (Number(rest[11]) + Number(rest[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-/** Every postgres server process (backends come and go; a finished backend's CPU is lost, so this undercounts a little). */
-function postgresPids(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, "utf8").trim() === "postgres") out.push(Number(d));
-    } catch {}
-  }
-  return out;
 }
 const tsxEntry = (entry: string) => ["--import", "tsx", join(process.cwd(), entry)];
 async function waitHttp(url: string, p: Proc, timeoutMs = 60_000) {
@@ -160,21 +140,20 @@ function inflightSampler() {
 
 /** CPU used by each process between two calls: where a scenario's time goes, on a machine everyone shares. */
 function cpuMeter() {
-  const pids = (): Array<[string, number[]]> => [
-    ...procs.map((p): [string, number[]] => [p.name, [p.child.pid ?? 0]]),
-    ["redis", [redisPid]],
-    ["postgres", postgresPids()],
-    ["bench", [process.pid]],
+  const readers = (): Array<[string, () => number]> => [
+    ...procs.map((p): [string, () => number] => [p.name, () => cpuOfPid(p.child.pid ?? 0)]),
+    ["redis", () => cpuOfPid(redisPid)],
+    ["postgres", () => cpuOfCommand("postgres")],
+    ["bench", () => cpuOfPid(process.pid)],
   ];
-  const cpuOf = (ps: number[]) => ps.reduce((s, pid) => s + cpuSeconds(pid), 0);
-  const start = new Map(pids().map(([name, ps]) => [name, cpuOf(ps)]));
+  const start = new Map(readers().map(([name, read]) => [name, read()]));
   const t0 = Date.now();
   return (messages: number) => {
     const wall = (Date.now() - t0) / 1000;
     const perProcess: Record<string, { cpuSec: number; usPerMsg: number }> = {};
     let total = 0;
-    for (const [name, ps] of pids()) {
-      const used = cpuOf(ps) - (start.get(name) ?? 0);
+    for (const [name, read] of readers()) {
+      const used = read() - (start.get(name) ?? 0);
       total += used;
       perProcess[name] = { cpuSec: Math.round(used * 100) / 100, usPerMsg: Math.round((used * 1e6) / messages) };
     }

@@ -20,10 +20,7 @@
  *
  * Flags: --scale F (1: the figures above; multiplies every count) --only drain,savepoint,rollback,recovery,aof
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 
 try {
@@ -39,17 +36,17 @@ const { values: flags } = parseArgs({
 
 const { setAppContext } = await import("../server/context");
 const { DataPlane } = await import("../server/dispatch/data-plane");
-type DataPlaneT = InstanceType<typeof DataPlane>;
-type Claimed = import("../server/dispatch/data-plane").Claimed;
-const { encodeEntry } = await import("../server/dispatch/entries");
-const { functionTypeOf, parseAddress } = await import("../server/dispatch/keys");
-const { decodePrimitive, encodePrimitive, PRIMITIVE_TYPENAMES } = await import("../server/protocol/typed-values");
+const { decodePrimitive, PRIMITIVE_TYPENAMES } = await import("../server/protocol/typed-values");
+const { commitAll, enqueueAndClaim, ids, tick } = await import("./support/commit-workload");
+const { cpuOfCommand, cpuOfPid, halt, launch, peakRssMiB, tsx } = await import("./support/processes");
+const { bytesPerAddress, pgSizes } = await import("./support/storage-sizes");
+const { measureAofLevels } = await import("./support/aof-levels");
+type Child = import("./support/processes").Child;
 const { Checkpointer } = await import("../server/durability/checkpointer");
 const { readCheckpointLag } = await import("../server/durability/lag");
 const { recoverDataPlane } = await import("../server/durability/recovery");
 const { controlQueue, closeControlQueue } = await import("../server/durability/control-queue");
 const { createPgPool } = await import("../server/pg");
-const { createRedis } = await import("../server/redis");
 const { createLogger } = await import("../server/logger");
 const { createTestContext } = await import("../tests/support/test-context");
 const { apiClient } = await import("../tests/support/api-client");
@@ -80,67 +77,19 @@ const SMALL = NEED_DATA ? n(100_000) : 0;
 const HOT_N = n(50_000);
 const HOT_SHARE = 0.2;
 const TARGETS = { drainCommitsPerSec: 30_000, savepoint1MMs: 5_000, rollback1MMs: 10_000 };
-/** A lease long enough that nothing reaps what this process pre-claimed while it commits. */
-const LEASE_MS = 3_600_000;
 const TRICKLE_EVERY_MS = 20;
 const TRICKLE_BASELINE_MS = 3_000;
 /** A trickle gap longer than this counts as a dispatch pause (the trickle sends every 20 ms). */
 const PAUSE_MS = 250;
 const WINDOWS = ["sp-small", "sp-big", "rb-small", "rb-big"];
 
-// ---------- child processes ----------
-interface Child {
-  name: string;
-  proc: ChildProcess;
-  tail: () => string;
-  exited: Promise<void>;
-}
+/** Every child process this benchmark starts: stopped at the end, their output kept in the report. */
 const children: Child[] = [];
-function launch(name: string, cmd: string, args: string[], env: Record<string, string> = {}): Child {
-  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  const keep = (d: Buffer) => (out = (out + d.toString()).slice(-10_000));
-  proc.stdout!.on("data", keep);
-  proc.stderr!.on("data", keep);
-  const c = { name, proc, tail: () => out, exited: new Promise<void>((r) => proc.on("exit", () => r())) };
+const start = (...args: Parameters<typeof launch>) => {
+  const c = launch(...args);
   children.push(c);
   return c;
-}
-const running = (c: Child) => c.proc.exitCode === null && c.proc.signalCode === null;
-async function halt(c: Child): Promise<void> {
-  if (!running(c)) return;
-  c.proc.kill("SIGTERM");
-  await Promise.race([c.exited, sleep(15_000)]);
-  if (running(c)) c.proc.kill("SIGKILL");
-  await c.exited;
-}
-const tsx = (entry: string, ...args: string[]) => ["--import", "tsx", join(process.cwd(), entry), ...args];
-/** Peak resident memory of a process, MiB (VmHWM). */
-function peakRssMiB(pid: number | undefined): number | null {
-  try {
-    return Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024);
-  } catch {
-    return null;
-  }
-}
-/** A process's command name and CPU seconds (user + system), from /proc/<pid>/stat; null once it is gone. */
-function procStat(pid: number | string): { comm: string; cpuSec: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const close = stat.lastIndexOf(")");
-    const fields = stat.slice(close + 2).split(" ");
-    return { comm: stat.slice(stat.indexOf("(") + 1, close), cpuSec: (Number(fields[11]) + Number(fields[12])) / 100 };
-  } catch {
-    return null;
-  }
-}
-const cpuOfPid = (pid: number) => procStat(pid)?.cpuSec ?? 0;
-/** CPU seconds of every process with this command name. */
-const cpuOfCommand = (comm: string) =>
-  readdirSync("/proc").reduce((total, d) => {
-    const st = /^\d+$/.test(d) ? procStat(d) : null;
-    return st?.comm === comm ? total + st.cpuSec : total;
-  }, 0);
+};
 
 // ---------- setup ----------
 const ctx = await createTestContext({ LOG_LEVEL: "warn" });
@@ -203,21 +152,6 @@ function repeat(ms: number, tick: () => Promise<unknown>): () => Promise<void> {
     await loop;
   };
 }
-/** A fixed-seed shuffle (mulberry32): commits land on the partitions in the same interleaved order every run. */
-function shuffled<T>(xs: T[], seed = 1): T[] {
-  let a = seed;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [xs[i], xs[j]] = [xs[j], xs[i]];
-  }
-  return xs;
-}
 const usedMemory = async (redis = ctx.redis) => Number(/used_memory:(\d+)/.exec(await redis.info("memory"))![1]);
 const seqNow = async () => Number((await ctx.redis.get(K.seq)) ?? 0);
 const lagNow = () => readCheckpointLag(ctx.redis, K.prefix, K.seq);
@@ -241,52 +175,6 @@ const waitCheckpointed = async (timeoutMs: number) => {
   await waitFor(async () => ((await lagNow())?.seq ?? 0) >= target, timeoutMs, 50);
 };
 
-// ---------- the commit-script workload (as bench/dispatch.ts raw) ----------
-const ONE = Buffer.from(encodePrimitive(PRIMITIVE_TYPENAMES.int, 1));
-const SUMMARY = JSON.stringify({ n: 1, m: ["set n"], o: [], d: 0, e: 0 });
-const NO_STATE = new Map<string, Buffer>();
-const tick = () => encodeEntry("m", Date.now(), null, { typename: "bench/Tick", hasValue: true, value: Buffer.from(`{"t":${Date.now()}}`) });
-const ids = (type: string, from: number, to: number) => Array.from({ length: to - from }, (_, i) => `${type}/${from + i}`);
-
-/**
- * One message to each address, then every address claimed by this process (slim: state and mailbox dropped),
- * returned shuffled: claims come partition by partition, and committing them in that order would put long runs
- * of one partition into the changelog, which the checkpointer drains far slower (see drain.hotPartition).
- */
-async function enqueueAndClaim(dp: DataPlaneT, addresses: string[], functionType: string, slim: boolean, chunk = 20_000): Promise<Claimed[]> {
-  const entry = tick();
-  let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < addresses.length) {
-      const from = next;
-      next += chunk;
-      await dp.enqueue(addresses.slice(from, from + chunk).map((address) => ({ address, functionType, entry, cap: 0 })), 60_000);
-    }
-  }));
-  const out: Claimed[] = [];
-  await Promise.all(Array.from({ length: dp.keys.partitions }, async (_, p) => {
-    for (;;) {
-      const cs = await dp.claim(p, 1000, 1, LEASE_MS);
-      for (const c of cs) out.push(slim ? { ...c, state: NO_STATE, mailbox: [] } : c);
-      if (cs.length < 1000) return;
-    }
-  }));
-  return shuffled(out);
-}
-
-/** Commits every claimed address (one value `n` = 1, its one message consumed), 256 in flight; seconds. */
-async function commitAll(dp: DataPlaneT, claimed: Claimed[]): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: 256 }, async () => {
-    while (next < claimed.length) {
-      const c = claimed[next++];
-      await dp.commit({ claimed: c, functionType: functionTypeOf(parseAddress(c.address)!), consumed: 1, mutations: [{ name: "n", op: "M", value: ONE }], outgoing: [], timers: [], egress: [], summary: SUMMARY });
-    }
-  }));
-  return (performance.now() - t0) / 1000;
-}
-
 /** Checkpointer rounds in this process until the cursor reaches the global sequence read first. */
 async function drainInProcess() {
   const cp = new Checkpointer(ctx.redis, pool, K, quietLog, { batch: env.CHECKPOINT_BATCH, retain: env.CHANGELOG_RETAIN });
@@ -302,34 +190,6 @@ async function drainInProcess() {
   }
   const seconds = (performance.now() - t0) / 1000;
   return { seconds, rounds, entries, cpu: cpu() };
-}
-
-async function pgSizes() {
-  const r = await pool.query<{ name: string; bytes: string }>(
-    `SELECT c.relname AS name, pg_total_relation_size(c.oid) AS bytes FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
-      WHERE s.nspname = $1 AND c.relkind = 'r' AND (c.relname LIKE 'cp\\_%' OR c.relname LIKE 'savepoint%') ORDER BY 1`,
-    [ctx.schema],
-  );
-  const tables: Record<string, { mib: number; rows: number }> = {};
-  for (const x of r.rows) tables[x.name] = { mib: r1(Number(x.bytes) / 2 ** 20), rows: Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${x.name}"`)).rows[0].n) };
-  return { tables, totalMiB: r1(r.rows.reduce((s, x) => s + Number(x.bytes), 0) / 2 ** 20), note: "pg_total_relation_size (heap + indexes + TOAST, dead tuples included) and exact row counts" };
-}
-
-/** Redis bytes per address: MEMORY USAGE of the address's keys (meta + state hash), over a sample. */
-async function bytesPerAddress(addresses: string[]) {
-  const sample = Array.from({ length: Math.min(500, addresses.length) }, (_, i) => addresses[Math.floor((i * addresses.length) / Math.min(500, addresses.length))]);
-  const sizes = await Promise.all(sample.map(async (a) => {
-    const p = K.partitionOf(a);
-    const [m, s, mb] = await Promise.all([K.meta(p, a), K.state(p, a), K.mailbox(p, a)].map((k) => ctx.redis.call("MEMORY", "USAGE", k, "SAMPLES", "0") as Promise<number | null>));
-    return (m ?? 0) + (s ?? 0) + (mb ?? 0);
-  }));
-  const streams = await Promise.all(Array.from({ length: P }, (_, p) => ctx.redis.call("MEMORY", "USAGE", K.changelog(p), "SAMPLES", "0") as Promise<number | null>));
-  const lens = await Promise.all(Array.from({ length: P }, (_, p) => ctx.redis.xlen(K.changelog(p))));
-  return {
-    keysPerAddressBytes: Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)),
-    changelogStreamsMiB: r1(streams.reduce<number>((a, b) => a + (b ?? 0), 0) / 2 ** 20),
-    changelogEntriesKept: lens.reduce((a, b) => a + b, 0),
-  };
 }
 
 // ---------- the trickle: is dispatch paused while a savepoint / rollback runs? ----------
@@ -409,7 +269,7 @@ async function trickleWindow<T>(name: string, event: () => Promise<T>) {
 
 async function startWorker(): Promise<void> {
   const port = await freePort();
-  worker = launch("worker", process.execPath, tsx("worker/index.ts"), { ...ctx.childEnv, WORKER_HEALTH_PORT: String(port) });
+  worker = start("worker", process.execPath, tsx("worker/index.ts"), { ...ctx.childEnv, WORKER_HEALTH_PORT: String(port) });
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 60_000, 100).catch((e) => {
     throw new Error(`the worker did not come up: ${e}\n${worker!.tail()}`);
   });
@@ -506,7 +366,7 @@ try {
     };
 
     log("starting the counter function and a worker");
-    fn = launch("function", process.execPath, tsx("bench/counter-function.ts", "--port", String(fnPort), "--types", ["big/c", "small/c", ...WINDOWS.map((w) => `trickle/${w}`)].join(",")));
+    fn = start("function", process.execPath, tsx("bench/counter-function.ts", "--port", String(fnPort), "--types", ["big/c", "small/c", ...WINDOWS.map((w) => `trickle/${w}`)].join(",")));
     await waitFor(async () => (await fetch(`http://127.0.0.1:${fnPort}/samples`)).ok, 60_000, 100);
     const workerStarted = Date.now();
     await startWorker();
@@ -555,8 +415,8 @@ try {
     memory.addresses = BIG + SMALL + HOT_N;
     memory.redisUsedBytesPerAddress = Math.round((usedAfter - usedBefore) / (BIG + SMALL + HOT_N));
     memory.redisNote = "used_memory is the whole (shared) Redis server: other clients move it; keysPerAddressBytes (MEMORY USAGE of one address's keys, sampled) is this data plane's alone";
-    Object.assign(memory, await bytesPerAddress(bigAddrs));
-    memory.postgresAfterPopulating = await pgSizes();
+    Object.assign(memory, await bytesPerAddress(ctx.redis, K, bigAddrs));
+    memory.postgresAfterPopulating = await pgSizes(pool, ctx.schema);
   }
 
   // ---------- savepoints of 100k and 1M addresses while the trickle flows ----------
@@ -595,7 +455,7 @@ try {
         },
         note: `POST /api/v1/applications/{app}/savepoints → the worker's control job (takeSavepoint); durationMs is the savepoint row's (takeSavepoint's own time), requestToCompleteMs includes the queue. paused = a trickle gap > ${PAUSE_MS} ms`,
       };
-    memory.postgresAfterSavepoints = await pgSizes();
+    memory.postgresAfterSavepoints = await pgSizes(pool, ctx.schema);
   }
 
   // ---------- rollback onto them after changing 1% of the addresses ----------
@@ -644,7 +504,7 @@ try {
       note: "POST /api/v1/savepoints/{id}/rollback → the worker's control job (runRollback); ms is runRollback's own report (it includes the pre-rollback savepoint); 1 address in 100 was changed (n 1 → 2) through the worker first; correct: every changed address is back to n = 1",
     };
   }
-  if (NEED_DATA) memory.postgresAtEnd = await pgSizes();
+  if (NEED_DATA) memory.postgresAtEnd = await pgSizes(pool, ctx.schema);
   if (worker) {
     await waitCheckpointed(120_000).catch(() => undefined);
     rss.workerPeakMiB = peakRssMiB(worker.proc.pid);
@@ -691,49 +551,8 @@ try {
 
   // ---------- aof: the commit workload on private redis-servers at each durability level ----------
   if (ONLY.has("aof")) {
-    const levels: Array<[string, string[]]> = [
-      ["noAof", ["--appendonly", "no"]],
-      ["everysec", ["--appendonly", "yes", "--appendfsync", "everysec"]],
-      ["always", ["--appendonly", "yes", "--appendfsync", "always"]],
-    ];
-    const servers = await Promise.all(levels.map(async ([name, args]) => {
-      const port = await freePort();
-      const dir = mkdtempSync(join(tmpdir(), `statehouse-bench-${name}-`));
-      const proc = launch(`redis-${name}`, "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...args, "--dir", dir, "--logfile", ""]);
-      return { name, port, dir, proc };
-    }));
-    const N = n(40_000);
-    const aof: Record<string, unknown> = { commits: N };
-    try {
-      for (const s of servers) {
-        const redis = createRedis(`redis://127.0.0.1:${s.port}`, "producer", `bench-${s.name}`);
-        try {
-          await waitFor(async () => (await redis.ping()) === "PONG", 10_000, 50);
-          const dp = new DataPlane(redis, "bench", P, env.DISPATCH_GROUPS);
-          await dp.initMarker();
-          log(`aof ${s.name}: ${N} commits`);
-          const claimed = await enqueueAndClaim(dp, ids("aof/c", 0, N), "aof/c", true);
-          const pid = Number(/process_id:(\d+)/.exec(await redis.info("server"))![1]);
-          const cpu0 = cpuOfPid(pid);
-          const secs = await commitAll(dp, claimed);
-          const fsync = ((await redis.config("GET", "appendfsync")) as string[])[1];
-          const aofOn = ((await redis.config("GET", "appendonly")) as string[])[1];
-          const dirBytes = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((t, f) => t + (f.isDirectory() ? dirBytes(join(d, f.name)) : statSync(join(d, f.name)).size), 0);
-          aof[s.name] = { appendonly: aofOn, appendfsync: fsync, seconds: r3(secs), commitsPerSec: Math.round(N / secs), redisCpuUsPerCommit: Math.round(((cpuOfPid(pid) - cpu0) * 1e6) / N), aofMiB: r1(dirBytes(s.dir) / 2 ** 20) };
-        } finally {
-          await redis.quit().catch(() => undefined);
-        }
-      }
-    } finally {
-      for (const s of servers) {
-        await halt(s.proc);
-        rmSync(s.dir, { recursive: true, force: true });
-      }
-    }
-    const base = (aof.noAof as { commitsPerSec: number }).commitsPerSec;
-    for (const [name] of levels) Object.assign(aof[name] as object, { ratioToNoAof: r3((aof[name] as { commitsPerSec: number }).commitsPerSec / base) });
-    aof.note = "the raw commit workload (pre-claimed addresses, 256 in flight) against three private redis-server processes (--save \"\"), one after another; their data dirs are temporary";
-    results.aof = aof;
+    log("aof: the raw commit workload against three private redis-servers");
+    results.aof = await measureAofLevels({ commits: n(40_000), partitions: P, groups: env.DISPATCH_GROUPS, log });
   }
   results.memory = memory;
 } catch (e) {
