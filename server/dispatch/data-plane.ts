@@ -65,7 +65,6 @@ export interface CommitPlan {
   summary: string;
 }
 
-
 /** One address as a rollback writes it back (restore-3.lua). */
 export interface RestoredAddress {
   address: string;
@@ -79,6 +78,9 @@ export interface RestoredTimer {
   dueAt: number;
   data: Buffer;
 }
+
+/** The data-plane marker's value: who created it and when (recovery adds the checkpoint it rebuilt from). */
+export const markerValue = (by: "init" | "fresh" | "recovery", extra: Record<string, number> = {}) => JSON.stringify({ createdAt: Date.now(), by, ...extra });
 
 export class FencedError extends Error {}
 /** Redis holds no data plane (it came back empty): writes wait until it is rebuilt from Postgres. */
@@ -117,7 +119,7 @@ export class DataPlane {
 
   /** Creates the marker of a data plane that starts empty (tests and benchmarks without a control plane). */
   async initMarker(): Promise<void> {
-    await this.redis.set(this.keys.marker, JSON.stringify({ createdAt: Date.now(), by: "init" }), "NX");
+    await this.redis.set(this.keys.marker, markerValue("init"), "NX");
   }
 
   /** Runs a write; on NOPLANE, creates the marker if the data plane may start empty and runs it once more. */
@@ -226,7 +228,7 @@ export class DataPlane {
     const summary = JSON.stringify({ op: "skip", n: 1 });
     const [ok, dropped] = (await this.b.unpark(
       k.meta(p, address), k.mailbox(p, address), k.parked(p), k.ready(p), k.stats(p), k.changelog(p), k.seq,
-      address, mode, k.bell, p, functionType, "", summary,
+      address, mode, k.bell, p, functionType, summary,
     )) as [number, Buffer?];
     return { ok: Number(ok) === 1, dropped: dropped && dropped.length ? dropped : null };
   }

@@ -62,10 +62,11 @@ export class ChangeFold {
   readonly timersRemoved = new Map<string, { partition: number; id: string }>();
   /** State specs registered, `function type\0name` → spec (the first registration wins). */
   readonly specs = new Map<string, { functionType: string; name: string; spec: string }>();
-  /** Addresses a rollback restored in this round, with the order of the (last) reset. */
-  readonly resets = new Map<string, number>();
-  /** The same addresses: which savepoint they were restored from, with which new version. */
-  readonly restores = new Map<string, { savepointId: string; version: number; functionType: string; at: number }>();
+  /**
+   * Addresses a rollback restored in this round: from which savepoint, with which new version, and the order of
+   * the (last) restore — the address's changes before it in the round are void.
+   */
+  readonly restores = new Map<string, { savepointId: string; version: number; functionType: string; at: number; ord: number }>();
   entries = 0;
   private ord = 0;
   /** Per partition: the entry being read (chunks of one sequence continue it). */
@@ -73,14 +74,14 @@ export class ChangeFold {
 
   /** Value changes and appends not voided by a later reset of their address. */
   liveValues(): ValueChange[] {
-    return [...this.values.values()].filter((v) => v.ord > (this.resets.get(v.address) ?? -1));
+    return [...this.values.values()].filter((v) => v.ord > (this.restores.get(v.address)?.ord ?? -1));
   }
   liveAppends(): MessageAppend[] {
-    return this.resets.size ? this.appends.filter((a) => a.ord > (this.resets.get(a.address) ?? -1)) : this.appends;
+    return this.restores.size ? this.appends.filter((a) => a.ord > (this.restores.get(a.address)?.ord ?? -1)) : this.appends;
   }
 
   get size(): number {
-    return this.resets.size + this.specs.size + this.addresses.size + this.values.size + this.appends.length + this.consumed.size + this.timersSet.size + this.timersRemoved.size;
+    return this.restores.size + this.specs.size + this.addresses.size + this.values.size + this.appends.length + this.consumed.size + this.timersSet.size + this.timersRemoved.size;
   }
 
   /** One stream entry of partition `p`, in stream order. */
@@ -161,8 +162,7 @@ export class ChangeFold {
           break;
         case "RA": {
           const address = v.toString("utf8");
-          this.resets.set(address, ord);
-          this.restores.set(address, { savepointId: c.savepoint, version: c.version, functionType: typeOf(address), at: c.at });
+          this.restores.set(address, { savepointId: c.savepoint, version: c.version, functionType: typeOf(address), at: c.at, ord });
           this.consumed.delete(address);
           this.addresses.delete(address);
           break;

@@ -23,9 +23,9 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
   const cur = await c.query<{ seq: string }>(`SELECT seq FROM cp_cursor WHERE id = 1 FOR UPDATE`);
   if (Number(cur.rows[0].seq) !== from) return false;
 
-  if (fold.resets.size) {
+  if (fold.restores.size) {
     // a rollback replaced these addresses: what Postgres held for them is void; their rows come from the savepoint
-    const r = [...fold.resets.keys()];
+    const r = [...fold.restores.keys()];
     // per-address index lookups (unnest + LATERAL), not `= ANY($1)` or a hash join scanning every savepoint's rows
     await c.query(`DELETE FROM cp_value WHERE (address, name) IN (SELECT v.address, v.name FROM unnest($1::text[]) AS r(address) CROSS JOIN LATERAL (SELECT address, name FROM cp_value WHERE address = r.address) v)`, [r]);
     await c.query(`DELETE FROM cp_message WHERE (address, seq, idx) IN (SELECT m.address, m.seq, m.idx FROM unnest($1::text[]) AS r(address) CROSS JOIN LATERAL (SELECT address, seq, idx FROM cp_message WHERE address = r.address) m)`, [r]);

@@ -87,7 +87,7 @@ export class Checkpointer {
     }
     this.cursor = r.cut;
     // a rollback's addresses are copied set-wise inside Postgres: big rounds of them are cheaper than many small ones
-    this.adapt(r.fold.size - r.fold.resets.size - r.fold.restores.size);
+    this.adapt(r.fold.size - r.fold.restores.size);
     await this.trim(r.drained);
     await this.publish(r.cut, Number.isFinite(r.oldestPending) ? r.oldestPending : r.startedAt, r.G - r.cut);
     return { entries: r.fold.entries, seq: r.cut, more: r.cut < r.G };

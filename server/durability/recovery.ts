@@ -3,6 +3,7 @@ import type { Logger } from "../logger";
 import type { Redis } from "../redis";
 import { functionTypeOf, parseAddress, type Partitioning } from "../dispatch/keys";
 import { inTransaction } from "../pg";
+import { markerValue } from "../dispatch/data-plane";
 import { readCursor } from "./checkpoint-store";
 
 const PAGE = 5_000;
@@ -24,7 +25,7 @@ export interface RecoveryReport {
 export async function createMarkerIfFresh(redis: Redis, keys: Partitioning, hasCheckpoint: () => Promise<boolean>): Promise<boolean> {
   if (await redis.exists(keys.marker)) return true;
   if (await hasCheckpoint()) return false;
-  await redis.set(keys.marker, JSON.stringify({ createdAt: Date.now(), by: "fresh" }), "NX");
+  await redis.set(keys.marker, markerValue("fresh"), "NX");
   return true;
 }
 
@@ -38,7 +39,7 @@ export async function recoverDataPlane(redis: Redis, pool: pg.Pool, keys: Partit
   const started = Date.now();
   const cursor = await readCursor(pool);
   if (!cursor) {
-    await redis.set(keys.marker, JSON.stringify({ createdAt: Date.now(), by: "fresh" }), "NX");
+    await createMarkerIfFresh(redis, keys, async () => false);
     return null;
   }
   const generation = cursor.generation + 1;
@@ -66,7 +67,7 @@ export async function recoverDataPlane(redis: Redis, pool: pg.Pool, keys: Partit
   for (let p = 0; p < keys.partitions; p++) pipe.set(keys.epoch(p), generation);
   await pipe.exec();
   await pool.query(`UPDATE cp_cursor SET generation = $1 WHERE id = 1`, [generation]);
-  await redis.set(keys.marker, JSON.stringify({ createdAt: Date.now(), by: "recovery", fromSeq: cursor.seq, generation }));
+  await redis.set(keys.marker, markerValue("recovery", { fromSeq: cursor.seq, generation }));
   const bell = redis.pipeline();
   for (let p = 0; p < keys.partitions; p++) bell.publish(keys.bell, String(p));
   await bell.exec();

@@ -8,6 +8,7 @@ import { waitFor } from "../support/processes";
 import { wipeRedis } from "../support/durable-snapshot";
 import { applyModule, keysOf, playgroundPayloads, sendJson, sleep, waitRegistrySynced } from "../support/fixtures/plane";
 import { showcaseModule } from "../support/fixtures/showcase-module";
+import { quiet as quietFixture } from "../support/fixtures/savepoints";
 import { postgresSnapshot, redisSnapshot, sizeOf } from "../support/durable-snapshot";
 
 // whole journeys through real workers (pauses, savepoints, rollbacks): slower than one test usually is
@@ -39,32 +40,8 @@ const messaging = (id: string, cmd: MessagingCommand) => sendJson(env, `showcase
 const fanout = (id: string, to: string, count: number) => sendJson(env, `showcase/fanout/${id}`, "showcase/FanOut", { to, count });
 const arrivals = async (box: string) => (await playgroundPayloads<InboxArrival>(env.ctx, APP, "inbox")).filter((a) => a.self === box);
 
-/** Every change committed in Redis is in Postgres (the checkpoint cursor reached the global sequence). */
-async function drained(): Promise<void> {
-  const k = keysOf(env.ctx);
-  await waitFor(async () => {
-    const lag = await readCheckpointLag(env.ctx.redis, k.prefix, k.seq);
-    return lag !== null && lag.pending === 0;
-  }, 15_000, 50).catch((e) => {
-    throw new Error(`${e}\n${env.workers.map((w) => w.output()).join("\n")}`);
-  });
-}
-
-/** Waits until nothing changes any more: no activations and no new changelog entries for a while. */
-async function quiet(): Promise<void> {
-  const k = keysOf(env.ctx);
-  let last = "";
-  let stableSince = Date.now();
-  await waitFor(async () => {
-    const seq = (await env.ctx.redis.get(k.seq)) ?? "0";
-    if (seq !== last) {
-      last = seq;
-      stableSince = Date.now();
-    }
-    return Date.now() - stableSince > 600;
-  }, 20_000, 100);
-  await drained();
-}
+/** No new changelog entry for 600 ms, and the checkpoint holds all of it. */
+const quiet = () => quietFixture(env, 600);
 
 describe("checkpoints", () => {
   it("Postgres holds exactly what Redis holds once the checkpointer has drained: versions, values, mailboxes in order, timers", async () => {

@@ -10,7 +10,7 @@
   then: nMut, nMut x (name, 'M'|'D', bytes)
         nOut, nOut x (target partition prefix, target address, target function type, entry, target ready key, target partition)
         nTimer, nTimer x (op 'S'|'C', timers key, timer data key, token index key, timer id, delay ms, token key,
-                          payload: length-prefixed target fields + entry, see fire-timers-3.lua)
+                          payload: length-prefixed target fields + entry, see fire-timers-5.lua)
         nEgress, nEgress x (stream key, max length, typename, value, topic, source)
   Returns {new version, commit sequence} or an error: FENCED ... / TOKEN ... (nothing written).
   Changelog (server/durability/changelog.ts reads it): one entry with id <sequence>-<chunk> in this partition's

@@ -5,7 +5,7 @@
   KEYS[1] meta  KEYS[2] mailbox  KEYS[3] parked  KEYS[4] ready  KEYS[5] partition stats
   KEYS[6] changelog stream  KEYS[7] global commit sequence
   ARGV[1] address  ARGV[2] 'resume'|'skip'  ARGV[3] bell channel  ARGV[4] partition number  ARGV[5] function type
-  ARGV[6] (unused)  ARGV[7] changelog summary (JSON) for a skip
+  ARGV[6] changelog summary (JSON) for a skip
   Returns {1, dropped entry or ''} or {0} when the address is not parked.
 ]]
 if redis.call('HGET', KEYS[1], 'pk') ~= '1' then return { 0 } end
@@ -20,7 +20,7 @@ if ARGV[2] == 'skip' then
     local logs = clog_new(redis.call('INCR', KEYS[7]), now)
     local l = clog_of(logs, KEYS[6], 'x')
     clog_rec(l, 'a', ARGV[1], 'n', '1')
-    clog_rec(l, 's', ARGV[7], 'v', ver)
+    clog_rec(l, 's', ARGV[6], 'v', ver)
     clog_flush(logs)
   end
 end
