@@ -102,12 +102,17 @@ export async function takeSavepoint(deps: DurabilityDeps, id: string, progress: 
     await waitForCheckpoint(pool, target, 60_000);
     await progress({ phase: "copying", target });
     const registry = await loadRegistrySnapshot(ctx.db, 0);
+    // an attempt that died between its two commits (see copyCheckpoint) left value rows behind
+    await pool.query(`DELETE FROM savepoint_value WHERE savepoint_id = $1`, [id]);
     const done = await inTransaction(
       pool,
       async (c) => {
+        // The first statement fixes this transaction's snapshot; a second connection imports it and copies the
+        // values beside the address rows, so both halves are the same cut.
+        const snapshot = (await c.query<{ s: string }>(`SELECT pg_export_snapshot() AS s`)).rows[0].s;
         const cursor = (await readCursor(c))!;
         const types = await applicationTypes(c, registry, row.application.name);
-        const counts = await copyCheckpoint(c, id, types);
+        const counts = await copyCheckpoint(pool, c, snapshot, id, types);
         await c.query(
           `UPDATE savepoint SET status = 'complete', seq = $2, "functionTypes" = $3, addresses = $4, "values" = $5, messages = $6, timers = $7, bytes = $8,
                   "finishedAt" = now(), "durationMs" = $9 WHERE id = $1`,
@@ -136,34 +141,57 @@ export async function waitForCheckpoint(pool: pg.Pool, target: number, timeoutMs
   }
 }
 
-/** INSERT … SELECT inside Postgres: no row crosses the network. */
-async function copyCheckpoint(c: pg.PoolClient, id: string, types: string[]) {
-  const one = async (sql: string) => {
-    const r = await c.query<{ n: string; b: string }>(sql, [id, types]);
+/**
+ * INSERT … SELECT inside Postgres: no row crosses the network. Rows are inserted in primary-key order (appends to
+ * the index instead of random page splits), and the values are copied on a second connection that imported the
+ * snapshot of `c`, in parallel with the address rows. The values' transaction commits first; if `c` then fails,
+ * its rows are deleted again (the savepoint row is never `complete` without both).
+ */
+async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string, id: string, types: string[]) {
+  const one = async (q: pg.ClientBase, sql: string) => {
+    const r = await q.query<{ n: string; b: string }>(sql, [id, types]);
     return { n: Number(r.rows[0].n), b: Number(r.rows[0].b) };
   };
-  const addresses = await one(
-    `WITH i AS (INSERT INTO savepoint_address (savepoint_id, address, function_type, version, invoked_at)
-       SELECT $1, address, function_type, version, invoked_at FROM cp_address WHERE function_type = ANY($2) RETURNING 1)
-     SELECT count(*) AS n, 0 AS b FROM i`,
+  const valuesCopy = inTransaction(
+    pool,
+    async (c2) => {
+      await c2.query(`SET TRANSACTION SNAPSHOT '${snapshot.replace(/[^0-9A-Fa-f-]/g, "")}'`);
+      return one(
+        c2,
+        `WITH i AS (INSERT INTO savepoint_value (savepoint_id, address, name, value, written_at)
+           SELECT $1, v.address, v.name, v.value, v.written_at FROM cp_value v JOIN cp_address a ON a.address = v.address
+            WHERE a.function_type = ANY($2) ORDER BY v.address, v.name RETURNING octet_length(value) AS len)
+         SELECT count(*) AS n, coalesce(sum(len), 0) AS b FROM i`,
+      );
+    },
+    "REPEATABLE READ",
   );
-  const values = await one(
-    `WITH i AS (INSERT INTO savepoint_value (savepoint_id, address, name, value, written_at)
-       SELECT $1, v.address, v.name, v.value, v.written_at FROM cp_value v JOIN cp_address a ON a.address = v.address
-        WHERE a.function_type = ANY($2) RETURNING octet_length(value) AS len)
-     SELECT count(*) AS n, coalesce(sum(len), 0) AS b FROM i`,
-  );
-  const messages = await one(
-    `WITH i AS (INSERT INTO savepoint_message (savepoint_id, address, function_type, seq, idx, entry)
-       SELECT $1, address, function_type, seq, idx, entry FROM cp_message WHERE function_type = ANY($2) RETURNING octet_length(entry) AS len)
-     SELECT count(*) AS n, coalesce(sum(len), 0) AS b FROM i`,
-  );
-  const timers = await one(
-    `WITH i AS (INSERT INTO savepoint_timer (savepoint_id, partition, id, sender_type, due_at, data)
-       SELECT $1, partition, id, sender_type, due_at, data FROM cp_timer WHERE sender_type = ANY($2) RETURNING octet_length(data) AS len)
-     SELECT count(*) AS n, coalesce(sum(len), 0) AS b FROM i`,
-  );
-  return { addresses: addresses.n, values: values.n, messages: messages.n, timers: timers.n, bytes: values.b + messages.b + timers.b };
+  valuesCopy.catch(() => undefined); // awaited below; not an unhandled rejection while the address rows copy
+  try {
+    const addresses = await one(
+      c,
+      `WITH i AS (INSERT INTO savepoint_address (savepoint_id, address, function_type, version, invoked_at)
+         SELECT $1, address, function_type, version, invoked_at FROM cp_address WHERE function_type = ANY($2) ORDER BY address RETURNING 1)
+       SELECT count(*) AS n, 0 AS b FROM i`,
+    );
+    const messages = await one(
+      c,
+      `WITH i AS (INSERT INTO savepoint_message (savepoint_id, address, function_type, seq, idx, entry)
+         SELECT $1, address, function_type, seq, idx, entry FROM cp_message WHERE function_type = ANY($2) ORDER BY address, seq, idx RETURNING octet_length(entry) AS len)
+       SELECT count(*) AS n, coalesce(sum(len), 0) AS b FROM i`,
+    );
+    const timers = await one(
+      c,
+      `WITH i AS (INSERT INTO savepoint_timer (savepoint_id, partition, id, sender_type, due_at, data)
+         SELECT $1, partition, id, sender_type, due_at, data FROM cp_timer WHERE sender_type = ANY($2) RETURNING octet_length(data) AS len)
+       SELECT count(*) AS n, coalesce(sum(len), 0) AS b FROM i`,
+    );
+    const values = await valuesCopy;
+    return { addresses: addresses.n, values: values.n, messages: messages.n, timers: timers.n, bytes: values.b + messages.b + timers.b };
+  } catch (e) {
+    await valuesCopy.then(() => pool.query(`DELETE FROM savepoint_value WHERE savepoint_id = $1`, [id]), () => undefined).catch(() => undefined);
+    throw e;
+  }
 }
 
 /**

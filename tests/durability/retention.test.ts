@@ -8,7 +8,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ctx?.cleanup());
 
-it("retention keeps the newest SAVEPOINT_RETAIN savepoints and every one a rollback restored, and deletes their rows", async () => {
+it("retention keeps the newest SAVEPOINT_RETAIN savepoints and every one a rollback restored, and deletes their rows, also with the application", async () => {
   const app = await ctx.db.application.create({ data: { name: "ret" } });
   const ids: string[] = [];
   for (let i = 0; i < 6; i++) {
@@ -16,6 +16,7 @@ it("retention keeps the newest SAVEPOINT_RETAIN savepoints and every one a rollb
       data: { applicationId: app.id, status: "complete", origin: "manual", createdBy: "t", label: `s${i}`, createdAt: new Date(Date.now() - (10 - i) * 60_000), restoredAt: i === 1 ? new Date() : null },
     });
     await ctx.db.savepointAddress.create({ data: { savepointId: sp.id, address: "a/b/c", functionType: "a/b", version: 1 } });
+    await ctx.db.savepointValue.create({ data: { savepointId: sp.id, address: "a/b/c", name: "n", value: Buffer.from([8, 1]), writtenAt: 1 } });
     ids.push(sp.id);
   }
   // a running one is never touched
@@ -24,4 +25,9 @@ it("retention keeps the newest SAVEPOINT_RETAIN savepoints and every one a rollb
   const left = await ctx.db.savepoint.findMany({ where: { applicationId: app.id }, orderBy: { createdAt: "asc" } });
   expect(left.map((s) => s.id).sort()).toEqual([ids[1], ids[4], ids[5], running.id].sort());
   expect(await ctx.db.savepointAddress.count()).toBe(3);
+  expect(await ctx.db.savepointValue.count()).toBe(3);
+  // the rows have no foreign key (it doubled a savepoint's time): the rules on `savepoint` delete them, also when
+  // the application's deletion cascades to its savepoints
+  await ctx.db.application.delete({ where: { id: app.id } });
+  expect([await ctx.db.savepointAddress.count(), await ctx.db.savepointValue.count()]).toEqual([0, 0]);
 });
