@@ -87,8 +87,9 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     const version = await ctx.redis.incr(plane.keys.seq);
     const counts = await restoreAll(ctx, pool, target.id, types, version, progress);
 
-    await phase("verifying");
+    await phase("checkpointing"); // the checkpoint copies the restored addresses' rows from the savepoint
     await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), CHECKPOINT_WAIT_MS);
+    await phase("verifying");
     await verify(ctx, pool, target.id, types);
     await ctx.redis.del(rollbackInProgressKey(plane.keys.prefix));
 
