@@ -88,12 +88,12 @@ function errorCode(e: unknown): string | undefined {
   return err.cause ? errorCode(err.cause) : undefined;
 }
 
-function classify(e: unknown, url: string, opts: PostOptions, timeout: AbortSignal): TransportError {
+function classify(e: unknown, url: string, opts: PostOptions, timedOut: boolean): TransportError {
   if (e instanceof TransportError) return e;
   const code = errorCode(e);
   const detail = (e instanceof Error && e.message) || String(e);
   const fail = (kind: TransportFailure, what: string) => new TransportError(kind, url, `POST ${url}: ${what}`, { cause: e });
-  if (timeout.aborted) return fail("call-timeout", `no complete reply within the ${opts.callTimeoutMs} ms call timeout`);
+  if (timedOut) return fail("call-timeout", `no complete reply within the ${opts.callTimeoutMs} ms call timeout`);
   if (opts.signal?.aborted) return fail("aborted", "aborted");
   switch (code) {
     case "ECONNREFUSED":
@@ -118,8 +118,18 @@ function classify(e: unknown, url: string, opts: PostOptions, timeout: AbortSign
 }
 
 export async function postToFunction(url: string, body: Uint8Array, opts: PostOptions): Promise<FunctionReply> {
-  const timeout = AbortSignal.timeout(opts.callTimeoutMs);
-  const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
+  // One controller and one timer per call: AbortSignal.timeout + AbortSignal.any cost ~3% of a worker's CPU.
+  const ac = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ac.abort(new DOMException(`call timeout of ${opts.callTimeoutMs} ms`, "TimeoutError"));
+  }, opts.callTimeoutMs);
+  const outer = opts.signal;
+  const onAbort = () => ac.abort(outer!.reason);
+  if (outer?.aborted) onAbort();
+  else outer?.addEventListener("abort", onAbort, { once: true });
+  const signal = ac.signal;
   const max = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const started = performance.now();
   try {
@@ -151,6 +161,9 @@ export async function postToFunction(url: string, body: Uint8Array, opts: PostOp
       latencyMs: performance.now() - started,
     };
   } catch (e) {
-    throw classify(e, url, opts, timeout);
+    throw classify(e, url, opts, timedOut);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener("abort", onAbort);
   }
 }
