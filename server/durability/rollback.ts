@@ -7,9 +7,9 @@ import { findApplication, setApplicationPaused } from "../registry/applications"
 import { currentRegistryVersion } from "../registry/registry-bus";
 import { loadRegistrySnapshot } from "../registry/registry-snapshot";
 import { liveWorkers } from "../operations/workers";
-import { planeOf } from "../dispatch/plane";
+import { dataPlaneFor, planeOf } from "../dispatch/plane";
 import { parseAddress, functionTypeOf } from "../dispatch/keys";
-import type { RestoredAddress, RestoredTimer } from "../dispatch/data-plane";
+import type { DataPlane, RestoredAddress, RestoredTimer } from "../dispatch/data-plane";
 import { applicationTypes } from "./app-types";
 import { rollbackInProgressKey } from "./lag";
 import { controlQueue, rollbackJobId } from "./control-queue";
@@ -22,6 +22,7 @@ const PAGE = 10_000;
 /** A large rollback's restored rows take the checkpoint a while to copy: slow is not failed. */
 const CHECKPOINT_WAIT_MS = 15 * 60_000;
 const PER_CALL = 500;
+const RESTORE_CALLS_IN_FLIGHT = 8;
 
 /** Queues a rollback of the savepoint's application onto it; an automatic savepoint of the current state is taken first. */
 export async function requestRollback(ctx: Ctx, actor: Principal, targetId: string) {
@@ -140,8 +141,30 @@ async function fenceLeases(ctx: Ctx, types: string[]): Promise<void> {
   await fence.exec();
 }
 
+/**
+ * The restore writes on a Redis connection of its own, with at most RESTORE_CALLS_IN_FLIGHT script calls queued:
+ * on the shared connection, every page's few hundred calls queued ahead of the dispatch of other applications
+ * (their calls waited seconds behind a large rollback).
+ */
 async function restoreAll(ctx: Ctx, pool: pg.Pool, savepointId: string, types: string[], version: number, progress: Progress) {
-  const plane = planeOf(ctx);
+  const plane = dataPlaneFor({ ...ctx, redis: ctx.redis.duplicate() });
+  try {
+    return await restoreWith(plane, pool, savepointId, types, version, progress);
+  } finally {
+    plane.redis.disconnect();
+  }
+}
+
+/** Runs the calls with at most `limit` of them in flight. */
+async function bounded(calls: Array<() => Promise<unknown>>, limit: number): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < calls.length) await calls[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, calls.length) }, lane));
+}
+
+async function restoreWith(plane: DataPlane, pool: pg.Pool, savepointId: string, types: string[], version: number, progress: Progress) {
   const c = await pool.connect();
   let restored = 0;
   let removed = 0;
@@ -195,9 +218,9 @@ async function restoreAll(ctx: Ctx, pool: pg.Pool, savepointId: string, types: s
         if (present.has(a.address)) restored++;
         else removed++;
       }
-      const calls: Promise<number>[] = [];
-      for (const [p, list] of byPartition) for (let i = 0; i < list.length; i += PER_CALL) calls.push(plane.restore(p, savepointId, version, list.slice(i, i + PER_CALL), [], []));
-      await Promise.all(calls);
+      const calls: Array<() => Promise<number>> = [];
+      for (const [p, list] of byPartition) for (let i = 0; i < list.length; i += PER_CALL) calls.push(() => plane.restore(p, savepointId, version, list.slice(i, i + PER_CALL), [], []));
+      await bounded(calls, RESTORE_CALLS_IN_FLIGHT);
       await progress({ phase: "restoring", done: restored + removed, total });
     }
     await c.query(`DROP TABLE rb_addr`);
