@@ -117,6 +117,11 @@ export class DataPlane {
     this.b = binary;
   }
 
+  /** The global sequence: every durable change so far has a number ≤ it (what a checkpoint must reach to cover "now"). */
+  async sequence(): Promise<number> {
+    return Number((await this.redis.get(this.keys.seq)) ?? 0);
+  }
+
   /** Creates the marker of a data plane that starts empty (tests and benchmarks without a control plane). */
   async initMarker(): Promise<void> {
     await this.redis.set(this.keys.marker, markerValue("init"), "NX");

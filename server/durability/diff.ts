@@ -61,7 +61,7 @@ export async function diffSavepoint(ctx: Ctx, pool: pg.Pool, id: string, q: { ag
   requireComplete(sp.id, sp.status);
   let after: Side;
   if (q.against === "live") {
-    const target = Number((await ctx.redis.get(planeOf(ctx).keys.seq)) ?? 0);
+    const target = await planeOf(ctx).sequence();
     await waitForCheckpoint(pool, target, 10_000).catch((e: Error) => {
       throw new AppError("unavailable", `${e.message}; live state cannot be compared yet`);
     });

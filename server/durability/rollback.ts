@@ -81,7 +81,7 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     await fenceLeases(ctx, types);
 
     await phase("draining");
-    await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), CHECKPOINT_WAIT_MS);
+    await waitForCheckpoint(pool, await plane.sequence(), CHECKPOINT_WAIT_MS);
 
     await phase("restoring");
     await ctx.redis.set(rollbackInProgressKey(plane.keys.prefix), job.preRollbackId, "PX", 600_000);
@@ -89,7 +89,7 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     const counts = await restoreAll(ctx, pool, target.id, types, version, progress);
 
     await phase("checkpointing"); // the checkpoint copies the restored addresses' rows from the savepoint
-    await waitForCheckpoint(pool, Number((await ctx.redis.get(plane.keys.seq)) ?? 0), CHECKPOINT_WAIT_MS);
+    await waitForCheckpoint(pool, await plane.sequence(), CHECKPOINT_WAIT_MS);
     await phase("verifying");
     await verify(ctx, pool, target.id, types);
     await ctx.redis.del(rollbackInProgressKey(plane.keys.prefix));
@@ -231,7 +231,10 @@ async function restoreWith(plane: DataPlane, pool: pg.Pool, savepointId: string,
     const add = new Map<number, RestoredTimer[]>();
     for (const t of live.rows) (rm.get(t.partition) ?? rm.set(t.partition, []).get(t.partition)!).push(t.id);
     for (const t of saved.rows) (add.get(t.partition) ?? add.set(t.partition, []).get(t.partition)!).push({ id: t.id, dueAt: Number(t.due_at), data: t.data });
-    await Promise.all([...new Set([...rm.keys(), ...add.keys()])].map((p) => plane.restore(p, savepointId, version, [], rm.get(p) ?? [], add.get(p) ?? [])));
+    await bounded(
+      [...new Set([...rm.keys(), ...add.keys()])].map((p) => () => plane.restore(p, savepointId, version, [], rm.get(p) ?? [], add.get(p) ?? [])),
+      RESTORE_CALLS_IN_FLIGHT,
+    );
     return { restored, removed, timersRemoved: live.rows.length, timersRestored: saved.rows.length };
   } finally {
     c.release();

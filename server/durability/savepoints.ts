@@ -97,7 +97,7 @@ export async function takeSavepoint(deps: DurabilityDeps, id: string, progress: 
   if (row.status === "complete") return row;
   await ctx.db.savepoint.update({ where: { id }, data: { status: "running" } });
   try {
-    const target = Number((await ctx.redis.get(planeOf(ctx).keys.seq)) ?? 0);
+    const target = await planeOf(ctx).sequence();
     await progress({ phase: "waiting-for-checkpoint", target });
     await waitForCheckpoint(pool, target, 60_000);
     await progress({ phase: "copying", target });
