@@ -1,10 +1,11 @@
 import type { Ctx } from "../context";
+import type { HeaderSource } from "../auth/authenticate";
 import { AppError } from "../errors";
 import { IDEMPOTENCY_HEADER } from "../contracts/messages";
 import { batchLine, ingest, typedBody, type IngressMessage } from "./ingress";
 
 /** The HTTP shapes of the ingress, shared by the Next route handlers and the lean ingress listener. */
-export async function sendOne(ctx: Ctx, headers: Headers, a: { namespace: string; type: string; id: string }, body: Buffer) {
+export async function sendOne(ctx: Ctx, headers: HeaderSource, a: { namespace: string; type: string; id: string }, body: Buffer) {
   if (body.length > ctx.env.INGRESS_MAX_BYTES) throw new AppError("payload-too-large", `the message is ${body.length} bytes; the limit is ${ctx.env.INGRESS_MAX_BYTES} (INGRESS_MAX_BYTES)`);
   const { typename, value } = typedBody(headers.get("content-type"), body);
   const key = headers.get(IDEMPOTENCY_HEADER) ?? undefined;

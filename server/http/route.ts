@@ -7,7 +7,7 @@ import { appContext, type Ctx } from "../context";
 import { EnvError } from "../env";
 import { AppError, statusOf } from "../errors";
 import { hasRole } from "../auth/roles";
-import { authenticate, checkCsrf, type Authenticated } from "../auth/authenticate";
+import { authenticate, checkCsrf, type Authenticated, type HeaderSource } from "../auth/authenticate";
 import { formatZodError } from "./zod-errors";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -98,7 +98,7 @@ export function unexpectedError(ctx: Ctx | undefined, e: unknown, requestId: str
 }
 
 /** Authenticate, check the role, and (for cookie-authenticated mutations) the CSRF token. */
-export async function authorize(ctx: Ctx, spec: RouteSpec, headers: Headers, url: string): Promise<Authenticated | null> {
+export async function authorize(ctx: Ctx, spec: RouteSpec, headers: HeaderSource, url: string): Promise<Authenticated | null> {
   if (spec.role === null) return null;
   const auth = await authenticate(ctx, headers);
   if (!auth) throw new AppError("unauthenticated", "sign in, or send `Authorization: Bearer <token>`");

@@ -5,6 +5,7 @@ import type { Ctx } from "../context";
 import { AppError, statusOf } from "../errors";
 import { authorize, errorBody, parse, unexpectedError } from "../http/route";
 import { sendBatch, sendOne } from "../dispatch/ingress-http";
+import type { HeaderSource } from "../auth/authenticate";
 
 /**
  * The HTTP ingress without Next.js: the same contract entries (api.sendMessage, api.putMessage, api.sendBatch),
@@ -36,11 +37,14 @@ function decode(segment: string): string {
   }
 }
 
-function toHeaders(req: IncomingMessage): Headers {
-  const h = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) h.append(raw[i], raw[i + 1]);
-  return h;
+/** `get` over node's parsed headers (names lowercased, repeats joined): no WHATWG Headers built per request. */
+function headerSource(req: IncomingMessage): HeaderSource {
+  return {
+    get(name: string) {
+      const v = req.headers[name.toLowerCase()];
+      return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+    },
+  };
 }
 
 /** The route builder's limits: a Content-Length over the limit is refused unread; a longer stream is cut off. */
@@ -74,7 +78,6 @@ function sendError(res: ServerResponse, e: AppError, headers: Record<string, str
 }
 
 export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const requestId = randomUUID();
   const method = req.method ?? "GET";
   const path = (req.url ?? "/").split("?")[0];
   try {
@@ -86,7 +89,7 @@ export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerR
       return;
     }
     const { spec } = r;
-    const headers = toHeaders(req);
+    const headers = headerSource(req);
     await authorize(ctx, spec, headers, `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`);
     const params = spec.params ? parse(spec.params, r.params ?? {}, "path") : undefined;
     const body = await readBody(req, spec.maxBytes ?? 1024 * 1024);
@@ -95,6 +98,8 @@ export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerR
     return send(res, spec.status ?? 200, await sendOne(ctx, headers, a, body));
   } catch (e) {
     const close: Record<string, string> = res.req.complete ? {} : { connection: "close" };
+    // made only for errors: the id ties the answer to the log line
+    const requestId = randomUUID();
     if (e instanceof AppError) return sendError(res, e, { "x-request-id": requestId, ...close });
     const u = unexpectedError(ctx, e, requestId, `${method} ${path}`);
     sendError(res, u.error, { ...u.headers, ...close });
