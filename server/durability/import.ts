@@ -12,6 +12,7 @@ import { planeOf } from "../dispatch/plane";
 import { functionTypeOf, parseAddress, type Partitioning } from "../dispatch/keys";
 import { inTransaction } from "../pg";
 import { applyRetention, toSavepointView } from "./savepoints";
+import { createPartition } from "./savepoint-tables";
 import {
   SAVEPOINT_FORMAT,
   SAVEPOINT_FORMAT_VERSION,
@@ -138,7 +139,7 @@ class FileCheck {
   }
 }
 
-/** Pass two: rows for the four savepoint tables, flushed in unnest() batches inside the import's transaction. */
+/** Pass two: rows for the three savepoint tables (values inline in the address rows), flushed in unnest() batches inside the import's transaction. */
 class RowWriter {
   readonly written = { ...counts(), bytes: 0 };
   private addr = { address: [] as string[], type: [] as string[], version: [] as number[], invoked: [] as Array<number | null> };
@@ -190,20 +191,17 @@ class RowWriter {
 
   async flush(): Promise<void> {
     const { c, id, addr, vals, msgs, tims } = this;
+    // Values go inline into their address's row (validation allows values only on addresses with a version, and
+    // add() queues an address and its values together, so both are in this batch).
     if (addr.address.length)
       await c.query(
-        `INSERT INTO savepoint_address (savepoint_id, address, function_type, version, invoked_at)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])`,
-        [id, addr.address, addr.type, addr.version, addr.invoked],
+        `INSERT INTO savepoint_address (savepoint_id, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes)
+         SELECT $1, a.address, a.function_type, a.version, a.invoked_at, coalesce(v.names, '{}'), coalesce(v.vals, '{}'), coalesce(v.ws, '{}'), coalesce(v.b, 0)
+           FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS a(address, function_type, version, invoked_at)
+           LEFT JOIN (SELECT address, array_agg(name ORDER BY name) AS names, array_agg(value ORDER BY name) AS vals, array_agg(written_at ORDER BY name) AS ws, sum(octet_length(value))::int AS b
+                        FROM unnest($6::text[], $7::text[], $8::bytea[], $9::bigint[]) AS x(address, name, value, written_at) GROUP BY address) v ON v.address = a.address`,
+        [id, addr.address, addr.type, addr.version, addr.invoked, vals.address, vals.name, vals.value, vals.written],
       );
-    if (vals.address.length)
-      await c.query(`INSERT INTO savepoint_value (savepoint_id, address, name, value, written_at) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bytea[], $5::bigint[])`, [
-        id,
-        vals.address,
-        vals.name,
-        vals.value,
-        vals.written,
-      ]);
     if (msgs.address.length)
       await c.query(
         `INSERT INTO savepoint_message (savepoint_id, address, function_type, seq, idx, entry)
@@ -273,6 +271,7 @@ export async function importSavepoint(ctx: Ctx, pool: pg.Pool, actor: Principal,
       `INSERT INTO savepoint (id, "applicationId", label, status, origin, seq, "functionTypes", "createdBy", "finishedAt") VALUES ($1, $2, $3, 'complete', 'import', NULL, $4, $5, now())`,
       [id, app.id, label, functionTypes, actor.name],
     );
+    await createPartition(c, id);
     const w = new RowWriter(c, id, keys);
     const again = linesOf(body);
     again.next(); // the header
@@ -295,6 +294,6 @@ export async function importSavepoint(ctx: Ctx, pool: pg.Pool, actor: Principal,
       after: { application, label, functionTypes, ...n, source: { application: h.application, savepoint: h.savepoint.id, seq: h.cut.seq } },
     });
   });
-  await applyRetention(ctx, app.id);
+  await applyRetention(ctx, pool, app.id);
   return toSavepointView(await ctx.db.savepoint.findUniqueOrThrow({ where: { id } }), application);
 }
