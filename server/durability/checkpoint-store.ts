@@ -13,6 +13,45 @@ export async function readCursor(q: pg.Pool | pg.PoolClient): Promise<Cursor | n
 }
 
 /**
+ * The messages a round must insert and the consumptions it must delete, net of each other: a message appended
+ * and consumed within the round never reaches Postgres (one insert and one delete saved per message, most of a
+ * round's work when messages are dispatched as fast as they arrive). FIFO decides which: an address whose
+ * commits consumed n messages while Postgres held k of its messages consumed min(n, k) of those and then its
+ * oldest n − k appended in this round (an address's appends and commits are all in its partition's stream, in
+ * order). Addresses a rollback restored in this round keep the plain path (their Postgres rows are replaced).
+ */
+async function netMessages(c: pg.PoolClient, fold: ChangeFold): Promise<{ appends: ReturnType<ChangeFold["liveAppends"]>; consumed: Map<string, number> }> {
+  const appends = fold.liveAppends();
+  if (fold.consumed.size === 0 || appends.length === 0) return { appends, consumed: fold.consumed };
+  const appended = new Map<string, number>();
+  for (const a of appends) appended.set(a.address, (appended.get(a.address) ?? 0) + 1);
+  const both = [...fold.consumed.keys()].filter((a) => appended.has(a) && !fold.restores.has(a));
+  if (both.length === 0) return { appends, consumed: fold.consumed };
+  const held = await c.query<{ address: string; k: number }>(
+    `SELECT d.address, (SELECT count(*) FROM cp_message m WHERE m.address = d.address)::int AS k FROM unnest($1::text[]) AS d(address)`,
+    [both],
+  );
+  const cancel = new Map<string, number>();
+  const consumed = new Map(fold.consumed);
+  for (const { address, k } of held.rows) {
+    const n = fold.consumed.get(address)!;
+    const fromRound = Math.min(appended.get(address)!, Math.max(0, n - k));
+    if (fromRound === 0) continue;
+    cancel.set(address, fromRound);
+    if (n === fromRound) consumed.delete(address);
+    else consumed.set(address, n - fromRound);
+  }
+  if (cancel.size === 0) return { appends, consumed };
+  const kept = appends.filter((a) => {
+    const left = cancel.get(a.address);
+    if (!left) return true;
+    cancel.set(a.address, left - 1);
+    return false;
+  });
+  return { appends: kept, consumed };
+}
+
+/**
  * Applies one round in the caller's transaction, after checking (under the cursor's row lock) that the cursor
  * is still at `from` — so two checkpointers, or a replay after a crash between COMMIT and trim, never apply a
  * change twice. Returns false when another checkpointer got there first (the caller rolls back).
@@ -90,7 +129,7 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       del.map((v) => v.address),
       del.map((v) => v.name),
     ]);
-  const m = fold.liveAppends();
+  const { appends: m, consumed } = await netMessages(c, fold);
   if (m.length) {
     await c.query(`INSERT INTO cp_message (address, function_type, seq, idx, entry) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bytea[])`, [
       m.map((x) => x.address),
@@ -100,14 +139,14 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       m.map((x) => x.entry),
     ]);
   }
-  if (fold.consumed.size) {
+  if (consumed.size) {
     // FIFO: whatever was appended when, a commit consumes the oldest messages of its address.
     await c.query(
       `DELETE FROM cp_message m USING (
          SELECT x.address, x.seq, x.idx FROM unnest($1::text[], $2::int[]) AS d(address, n)
          CROSS JOIN LATERAL (SELECT address, seq, idx FROM cp_message WHERE address = d.address ORDER BY seq, idx LIMIT d.n) x
        ) o WHERE m.address = o.address AND m.seq = o.seq AND m.idx = o.idx`,
-      [[...fold.consumed.keys()], [...fold.consumed.values()]],
+      [[...consumed.keys()], [...consumed.values()]],
     );
   }
   if (fold.timersRemoved.size) {
