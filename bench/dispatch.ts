@@ -10,10 +10,12 @@
  *   b    the same 20,000 messages as one NDJSON request
  *   c    100,000 messages to distinct addresses, NDJSON batches
  *   d    10 hot addresses: 100,000 messages queued while the application is paused, then resumed and drained
+ *   floor  what the parts no one here wrote cost (a bare HTTP server, the SDK function called directly), and from
+ *        them each scenario's ceiling: the msgs/s it could reach if everything of ours cost nothing
  * Each scenario ends by checking Σ counters == messages accepted.
  *
  * Flags: --workers N (1) --ingress lean|next (lean) --next-dir DIR (a directory holding a built .next; cwd)
- *        --only raw,a,b,c,d --scale F (multiply message counts) --cpu-prof DIR (profile every child process)
+ *        --only raw,floor,a,b,c,d --scale F (multiply message counts) --cpu-prof DIR (profile every child process)
  *        --token operator|admin (an API token looked up in Postgres, or STATEHOUSE_ADMIN_TOKEN)
  *        --concurrency 64 (scenario a) --batch-lines 10000 (NDJSON lines per request in c and d)
  *        --env KEY=VALUE (repeatable: configuration for every process, e.g. --env DISPATCH_MAX_INFLIGHT=32)
@@ -21,6 +23,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 
@@ -33,7 +36,7 @@ const { values: flags } = parseArgs({
     workers: { type: "string", default: "1" },
     ingress: { type: "string", default: "lean" },
     "next-dir": { type: "string", default: process.cwd() },
-    only: { type: "string", default: "raw,a,b,c,d" },
+    only: { type: "string", default: "raw,floor,a,b,c,d" },
     scale: { type: "string", default: "1" },
     "cpu-prof": { type: "string" },
     "batch-lines": { type: "string", default: "10000" },
@@ -54,6 +57,7 @@ const { createTestContext } = await import("../tests/support/test-context");
 const { apiClient } = await import("../tests/support/api-client");
 const { freePort, waitFor } = await import("../tests/support/processes");
 const { cpuOfCommand, cpuOfPid } = await import("./support/processes");
+const floors = await import("./support/floors");
 
 const WORKERS = Number(flags.workers);
 const SCALE = Number(flags.scale);
@@ -61,7 +65,7 @@ const ONLY = new Set(flags.only!.split(","));
 const BATCH_LINES = Number(flags["batch-lines"]);
 const CONCURRENCY = Number(flags.concurrency);
 const PROF_DIR = flags["cpu-prof"] ? resolve(flags["cpu-prof"]) : null;
-const TYPES = ["bench/a", "bench/b", "bench/c", "bench/d"];
+const TYPES = ["bench/a", "bench/b", "bench/c", "bench/d", "bench/floor"];
 const n = (x: number) => Math.max(1, Math.round(x * SCALE));
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -232,6 +236,20 @@ try {
   const fn = spawnNode("function", [...tsxEntry("bench/counter-function.ts"), "--port", String(fnPort), "--types", TYPES.join(",")], {});
   await waitHttp(`http://127.0.0.1:${fnPort}/samples`, fn);
   const fnUrl = `http://127.0.0.1:${fnPort}/statefun`;
+
+  // ---------- floor: before any worker or ingress exists, so only the measured processes run ----------
+  if (ONLY.has("floor")) {
+    log("floor: bare HTTP server and the SDK function called directly");
+    const barePort = await freePort();
+    const bare = spawnNode("bare-http", ["-e", floors.BARE_HTTP_SERVER, String(barePort)], {});
+    await waitHttp(`http://127.0.0.1:${barePort}/`, bare);
+    const self = () => cpuOfPid(process.pid);
+    const http = await floors.httpFloor(`http://127.0.0.1:${barePort}`, n(20_000), CONCURRENCY, { client: self, server: () => cpuOfPid(bare.child.pid ?? 0) });
+    bare.child.kill("SIGTERM");
+    await bare.exited;
+    const fnCalls = await floors.functionFloor(fnUrl, "bench/floor", [{ batch: 1, calls: n(20_000) }, { batch: 20, calls: n(2_000) }], { client: self, function: () => cpuOfPid(fn.child.pid ?? 0) });
+    results.floor = { http, function: fnCalls, note: "CPU µs per request/call of the processes named; 64 concurrent, keep-alive; the bench process is the client" };
+  }
 
   const call = await apiClient(env.STATEHOUSE_ADMIN_TOKEN!);
   const must = async (r: Promise<{ status: number; text: string }>, status: number) => {
@@ -459,11 +477,19 @@ try {
   }
 
   const rawRate = (results.rawCommit as { commitsPerSec?: number } | undefined)?.commitsPerSec;
+  const floor = results.floor as { http: Parameters<typeof floors.ceiling>[0]["http"]; function: Parameters<typeof floors.ceiling>[0]["fn"] } | undefined;
+  const redisUsPerCommit = (results.rawCommit as { redisUsPerScript?: number } | undefined)?.redisUsPerScript ?? 0;
+  // Share of one single-message HTTP request per message: a sends one per message; b, c and d send batches.
+  const ingressShare: Record<string, number> = { a: 1, b: 0, c: 0, d: 0 };
   const targets: Record<string, number> = { a: 8_000, b: 30_000, c: 7_000, d: 50_000 };
   for (const s of ["a", "b", "c", "d"]) {
     const r = results[s] as { msgsPerSec: number; correct: boolean } | undefined;
     if (!r) continue;
     Object.assign(r, { target: targets[s], meetsTarget: r.msgsPerSec >= targets[s], ratioToRawCommit: rawRate ? Math.round((r.msgsPerSec / rawRate) * 1000) / 1000 : null });
+    if (floor) {
+      const c = floors.ceiling({ http: floor.http, ingressShare: ingressShare[s], fn: floor.function, meanBatch: (r as { meanBatch?: number }).meanBatch ?? 1, redisUsPerCommit, cores: availableParallelism() });
+      Object.assign(r, { ceiling: { ...c, targetAboveCeiling: targets[s] > c.ceilingMsgsPerSec, ratioToCeiling: Math.round((r.msgsPerSec / c.ceilingMsgsPerSec) * 1000) / 1000 } });
+    }
     if (!r.correct) exitCode = 1;
   }
   await pool.close();
