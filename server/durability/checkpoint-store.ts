@@ -65,8 +65,10 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
   if (fold.restores.size) {
     // a rollback replaced these addresses: what Postgres held for them is void; their rows come from the savepoint
     const r = [...fold.restores.keys()];
-    // per-address index lookups (unnest + LATERAL), not `= ANY($1)` or a hash join scanning every savepoint's rows
-    await c.query(`DELETE FROM cp_message WHERE (address, seq, idx) IN (SELECT m.address, m.seq, m.idx FROM unnest($1::text[]) AS r(address) CROSS JOIN LATERAL (SELECT address, seq, idx FROM cp_message WHERE address = r.address) m)`, [r]);
+    // Per-address index lookups (unnest + LATERAL), not `= ANY($1)` or a hash join scanning every row of the
+    // savepoint: `OFFSET 0` keeps the planner from flattening each LATERAL into such a join (it did, on a
+    // savepoint's own partition: a full scan of a million rows per round of a few thousand addresses).
+    await c.query(`DELETE FROM cp_message WHERE (address, seq, idx) IN (SELECT m.address, m.seq, m.idx FROM unnest($1::text[]) AS r(address) CROSS JOIN LATERAL (SELECT address, seq, idx FROM cp_message WHERE address = r.address OFFSET 0) m)`, [r]);
     const bySavepoint = new Map<string, Array<{ address: string; version: number; functionType: string; at: number }>>();
     for (const [address, x] of fold.restores) (bySavepoint.get(x.savepointId) ?? bySavepoint.set(x.savepointId, []).get(x.savepointId)!).push({ address, ...x });
     for (const [sp, list] of bySavepoint) {
@@ -75,7 +77,7 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
         `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at)
          SELECT r.address, r.function_type, r.version, sa.invoked_at, r.at
            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS r(address, function_type, version, at)
-           LEFT JOIN LATERAL (SELECT invoked_at FROM savepoint_address WHERE savepoint_id = $1 AND address = r.address) sa ON true
+           LEFT JOIN LATERAL (SELECT invoked_at FROM savepoint_address WHERE savepoint_id = $1 AND address = r.address OFFSET 0) sa ON true
          ON CONFLICT (address) DO UPDATE SET version = EXCLUDED.version, invoked_at = EXCLUDED.invoked_at, updated_at = EXCLUDED.updated_at`,
         [sp, addrs, list.map((x) => x.functionType), list.map((x) => x.version), list.map((x) => x.at)],
       );
@@ -84,14 +86,17 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       // inserted, or updated where they differ.
       await c.query(
         `DELETE FROM cp_value WHERE (address, name) IN (
-           SELECT v.address, v.name FROM unnest($2::text[]) AS r(address) CROSS JOIN LATERAL (SELECT address, name FROM cp_value WHERE address = r.address) v
-            WHERE NOT EXISTS (SELECT 1 FROM savepoint_value s WHERE s.savepoint_id = $1 AND s.address = v.address AND s.name = v.name))`,
+           SELECT v.address, v.name FROM unnest($2::text[]) AS r(address)
+             CROSS JOIN LATERAL (SELECT address, name FROM cp_value WHERE address = r.address OFFSET 0) v
+             LEFT JOIN LATERAL (SELECT value_names FROM savepoint_address WHERE savepoint_id = $1 AND address = r.address OFFSET 0) s ON true
+            WHERE NOT (v.name = ANY (coalesce(s.value_names, '{}'))))`,
         [sp, addrs],
       );
       await c.query(
         `INSERT INTO cp_value (address, name, value, written_at)
-         SELECT v.address, v.name, v.value, v.written_at FROM unnest($2::text[]) AS r(address)
-           CROSS JOIN LATERAL (SELECT * FROM savepoint_value WHERE savepoint_id = $1 AND address = r.address) v
+         SELECT r.address, v.name, v.value, v.written_at FROM unnest($2::text[]) AS r(address)
+           CROSS JOIN LATERAL (SELECT value_names, value_data, value_written FROM savepoint_address WHERE savepoint_id = $1 AND address = r.address OFFSET 0) sa
+           CROSS JOIN LATERAL unnest(sa.value_names, sa.value_data, sa.value_written) AS v(name, value, written_at)
          ON CONFLICT (address, name) DO UPDATE SET value = EXCLUDED.value, written_at = EXCLUDED.written_at
            WHERE (cp_value.value, cp_value.written_at) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.written_at)`,
         [sp, addrs],
@@ -99,7 +104,7 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       await c.query(
         `INSERT INTO cp_message (address, function_type, seq, idx, entry)
          SELECT m.address, m.function_type, m.seq, m.idx, m.entry FROM unnest($2::text[]) AS r(address)
-           CROSS JOIN LATERAL (SELECT * FROM savepoint_message WHERE savepoint_id = $1 AND address = r.address) m`,
+           CROSS JOIN LATERAL (SELECT * FROM savepoint_message WHERE savepoint_id = $1 AND address = r.address OFFSET 0) m`,
         [sp, addrs],
       );
     }

@@ -184,12 +184,14 @@ async function restoreWith(plane: DataPlane, pool: pg.Pool, savepointId: string,
       if (page.length === 0) return null;
       const last = page[page.length - 1];
       const range = [savepointId, after, last];
-      const [addrs, vals, msgs] = await Promise.all([
-        pool.query<{ address: string; invoked_at: string | null }>(`SELECT address, invoked_at FROM savepoint_address WHERE savepoint_id = $1 AND address > $2 AND address <= $3`, range),
-        pool.query<{ address: string; name: string; value: Buffer; written_at: string }>(`SELECT address, name, value, written_at FROM savepoint_value WHERE savepoint_id = $1 AND address > $2 AND address <= $3`, range),
+      const [addrs, msgs] = await Promise.all([
+        pool.query<{ address: string; invoked_at: string | null; names: string[] | null; data: Buffer[] | null; written: string[] | null }>(
+          `SELECT address, invoked_at, value_names AS names, value_data AS data, value_written AS written FROM savepoint_address WHERE savepoint_id = $1 AND address > $2 AND address <= $3`,
+          range,
+        ),
         pool.query<{ address: string; entry: Buffer }>(`SELECT address, entry FROM savepoint_message WHERE savepoint_id = $1 AND address > $2 AND address <= $3 ORDER BY address, seq, idx`, range),
       ]);
-      return { page, last, addrs: addrs.rows, vals: vals.rows, msgs: msgs.rows };
+      return { page, last, addrs: addrs.rows, msgs: msgs.rows };
     };
     // a prefetch that fails while the page before it is being written must not become an unhandled rejection
     const prefetch = (after: string) => {
@@ -207,8 +209,11 @@ async function restoreWith(plane: DataPlane, pool: pg.Pool, savepointId: string,
         const ref = parseAddress(a);
         byAddress.set(a, { address: a, functionType: ref ? functionTypeOf(ref) : "", invokedAt: null, values: [], mailbox: [] });
       }
-      for (const r of cur.addrs) byAddress.get(r.address)!.invokedAt = r.invoked_at === null ? null : Number(r.invoked_at);
-      for (const v of cur.vals) byAddress.get(v.address)!.values.push({ name: v.name, value: v.value, writtenAt: Number(v.written_at) });
+      for (const r of cur.addrs) {
+        const a = byAddress.get(r.address)!;
+        a.invokedAt = r.invoked_at === null ? null : Number(r.invoked_at);
+        (r.names ?? []).forEach((name, i) => a.values.push({ name, value: r.data![i], writtenAt: Number(r.written![i]) }));
+      }
       for (const m of cur.msgs) byAddress.get(m.address)!.mailbox.push(m.entry);
       const present = new Set([...cur.addrs.map((r) => r.address), ...cur.msgs.map((m) => m.address)]);
       const byPartition = new Map<number, RestoredAddress[]>();

@@ -146,7 +146,8 @@ export async function waitForCheckpoint(pool: pg.Pool, target: number, timeoutMs
 
 /**
  * INSERT … SELECT inside Postgres: no row crosses the network. One row per address, its values aggregated
- * inline from cp_value (hash join of two sequential scans), into the savepoint's own detached table, which has
+ * inline from cp_value (a hash join of two sequential scans, then grouped: only the application's values are
+ * aggregated), into the savepoint's own detached table, which has
  * no index yet (takeSavepoint attaches it, building its primary key in one sorted pass). The addresses are
  * split at a sampled median: the upper half is copied on a second connection that imported the snapshot of `c`,
  * in parallel. That half commits first, into a table no reader sees until `c` attaches it; if `c` fails, the
@@ -186,10 +187,12 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
     return one(
       q,
       `WITH i AS (INSERT INTO "${table}" (savepoint_id, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes)
-         SELECT $1, a.address, a.function_type, a.version, a.invoked_at, coalesce(v.names, '{}'), coalesce(v.vals, '{}'), coalesce(v.ws, '{}'), coalesce(v.b, 0)
+         SELECT $1, a.address, a.function_type, a.version, a.invoked_at, coalesce(array_agg(v.name) FILTER (WHERE v.name IS NOT NULL), '{}'),
+                coalesce(array_agg(v.value) FILTER (WHERE v.name IS NOT NULL), '{}'), coalesce(array_agg(v.written_at) FILTER (WHERE v.name IS NOT NULL), '{}'),
+                coalesce(sum(octet_length(v.value)), 0)::int
            FROM (SELECT * FROM cp_address WHERE function_type = ANY($2) ${cond}) a
-           LEFT JOIN (SELECT address, array_agg(name) AS names, array_agg(value) AS vals, array_agg(written_at) AS ws, sum(octet_length(value))::int AS b
-                        FROM cp_value WHERE true ${cond} GROUP BY address) v ON v.address = a.address
+           LEFT JOIN cp_value v ON v.address = a.address ${cond.replace("address", "v.address")}
+          GROUP BY a.address, a.function_type, a.version, a.invoked_at
          RETURNING cardinality(value_names) AS nv, value_bytes AS b)
        SELECT count(*) AS n, coalesce(sum(nv), 0) AS v, coalesce(sum(b), 0) AS b FROM i`,
       range === "all" ? [id, types] : [id, types, m],
