@@ -102,6 +102,9 @@ describe("an operator patch racing invocations is never lost, and never loses an
     await e.startWorker();
     const dp = new DataPlane(e.ctx.redis, e.ctx.env.STATEHOUSE_REDIS_PREFIX, 8, 2);
     const k = dp.keys;
+    // The patcher writes through a DataPlane of its own, which (unlike the ingress) never creates the data-plane
+    // marker: wait for the worker's checkpointer to find this fresh deployment and create it.
+    await waitFor(async () => (await e.ctx.redis.exists(k.marker)) === 1, 30_000, 50);
     const sender = (async () => {
       for (let i = 0; i < MESSAGES; i++) {
         const lines = Array.from({ length: COUNTERS }, (_, c) => JSON.stringify({ target: `eo/counter/${c}`, typename: "eo/go", value: {} }));
