@@ -14,22 +14,50 @@ export function savepointTable(id: string): string {
   return `savepoint_address_${id.replace(/-/g, "")}`;
 }
 
-/**
- * A fresh, detached, index-free table for savepoint `id` to be loaded (from any number of connections, which
- * is why it is created and committed on its own). The CHECK lets the attach skip its validation scan.
- */
-export async function createLoadTable(q: pg.Pool | pg.ClientBase, id: string): Promise<string> {
+const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** The tables a savepoint loads: the whole, or its two halves split at `split` (see createLoadTables). */
+export function loadTables(id: string, split: string | null): string[] {
   const t = savepointTable(id);
-  await q.query(`DROP TABLE IF EXISTS "${t}"`);
-  await q.query(`CREATE TABLE "${t}" (LIKE savepoint_address INCLUDING DEFAULTS, CONSTRAINT "${t}_id" CHECK (savepoint_id = '${id}'::uuid))`);
-  return t;
+  return split === null ? [t] : [`${t}_0`, `${t}_1`];
 }
 
-/** Builds the primary key of the loaded table and makes it the savepoint's partition, in the caller's transaction. */
-export async function attachLoadTable(c: pg.ClientBase, id: string): Promise<void> {
-  // the index of a million addresses sorts in memory instead of in temporary files
+/**
+ * Fresh, detached, index-free tables for savepoint `id` to be loaded from several connections (which is why they
+ * are created and committed on their own). With a split point, the savepoint's table is itself partitioned by
+ * address range into two halves, `[-∞, split)` and `[split, ∞)`, each loaded and indexed by its own connection in
+ * parallel. The CHECKs let the attaches skip their validation scans.
+ */
+export async function createLoadTables(pool: pg.Pool, id: string, split: string | null): Promise<string[]> {
+  const t = savepointTable(id);
+  const own = `CONSTRAINT "${t}_id" CHECK (savepoint_id = '${id}'::uuid)`;
+  await pool.query(`DROP TABLE IF EXISTS "${t}", "${t}_0", "${t}_1"`);
+  if (split === null) {
+    await pool.query(`CREATE TABLE "${t}" (LIKE savepoint_address INCLUDING DEFAULTS, ${own})`);
+    return [t];
+  }
+  const [lo, hi] = loadTables(id, split);
+  await pool.query(`CREATE TABLE "${t}" (LIKE savepoint_address INCLUDING DEFAULTS, ${own}) PARTITION BY RANGE (address)`);
+  await pool.query(`CREATE TABLE "${lo}" (LIKE savepoint_address INCLUDING DEFAULTS, ${own}, CHECK (address < ${literal(split)}))`);
+  await pool.query(`CREATE TABLE "${hi}" (LIKE savepoint_address INCLUDING DEFAULTS, ${own}, CHECK (address >= ${literal(split)}))`);
+  return [lo, hi];
+}
+
+/** Builds a loaded table's primary key, in one sorted pass (the index of a million addresses sorts in memory). */
+export async function indexLoadTable(c: pg.ClientBase, table: string): Promise<void> {
   await c.query(`SET LOCAL maintenance_work_mem = '256MB'`);
-  await c.query(`ALTER TABLE savepoint_address ATTACH PARTITION "${savepointTable(id)}" FOR VALUES IN ('${id}')`);
+  await c.query(`ALTER TABLE "${table}" ADD PRIMARY KEY (savepoint_id, address)`);
+}
+
+/** Makes the loaded (and indexed) tables the savepoint's partition, in the caller's transaction. */
+export async function attachLoadTables(c: pg.ClientBase, id: string, split: string | null): Promise<void> {
+  const t = savepointTable(id);
+  if (split !== null) {
+    const [lo, hi] = loadTables(id, split);
+    await c.query(`ALTER TABLE "${t}" ATTACH PARTITION "${lo}" FOR VALUES FROM (MINVALUE) TO (${literal(split)})`);
+    await c.query(`ALTER TABLE "${t}" ATTACH PARTITION "${hi}" FOR VALUES FROM (${literal(split)}) TO (MAXVALUE)`);
+  }
+  await c.query(`ALTER TABLE savepoint_address ATTACH PARTITION "${t}" FOR VALUES IN ('${id}')`);
 }
 
 /** The partition of a savepoint written in one transaction (import): created attached, filled through the parent. */
@@ -44,15 +72,16 @@ export async function createPartition(c: pg.ClientBase, id: string): Promise<voi
  * a second is left for the next call (the savepoint's rows are deleted by the rule on `savepoint` anyway).
  */
 export async function dropSavepointTables(pool: pg.Pool, ids: string[]): Promise<number> {
-  const tables = await pool.query<{ relname: string; exists: boolean }>(
-    `SELECT c.relname, s.id IS NOT NULL AS exists FROM pg_class c
-       LEFT JOIN savepoint s ON c.relname = 'savepoint_address_' || replace(s.id::text, '-', '')
-      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname ~ '^savepoint_address_[0-9a-f]{32}$'`,
+  const tables = await pool.query<{ relname: string; base: string; exists: boolean }>(
+    `SELECT c.relname, substr(c.relname, 1, 50) AS base, s.id IS NOT NULL AS exists FROM pg_class c
+       LEFT JOIN savepoint s ON substr(c.relname, 1, 50) = 'savepoint_address_' || replace(s.id::text, '-', '')
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND c.relname ~ '^savepoint_address_[0-9a-f]{32}(_[01])?$'
+      ORDER BY c.relname`,
   );
   const wanted = new Set(ids.map(savepointTable));
   let dropped = 0;
   for (const t of tables.rows) {
-    if (!wanted.has(t.relname) && t.exists) continue;
+    if (!wanted.has(t.base) && t.exists) continue;
     const c = await pool.connect();
     try {
       await c.query("BEGIN");

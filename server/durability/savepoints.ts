@@ -13,7 +13,7 @@ import type { Savepoint as SavepointRow } from "../generated/prisma/client.ts";
 import { applicationTypes } from "./app-types";
 import { readCursor } from "./checkpoint-store";
 import { controlQueue, savepointJobId } from "./control-queue";
-import { attachLoadTable, createLoadTable, dropSavepointTables, savepointTable } from "./savepoint-tables";
+import { attachLoadTables, createLoadTables, dropSavepointTables, indexLoadTable } from "./savepoint-tables";
 
 type View = z.infer<typeof SavepointView>;
 type Progress = z.infer<typeof SavepointProgress>;
@@ -103,8 +103,6 @@ export async function takeSavepoint(deps: DurabilityDeps, id: string, progress: 
     await waitForCheckpoint(pool, target, 60_000);
     await progress({ phase: "copying", target });
     const registry = await loadRegistrySnapshot(ctx.db, 0);
-    // (an attempt that died left its table behind: it is made anew)
-    await createLoadTable(pool, id);
     const done = await inTransaction(
       pool,
       async (c) => {
@@ -114,7 +112,7 @@ export async function takeSavepoint(deps: DurabilityDeps, id: string, progress: 
         const cursor = (await readCursor(c))!;
         const types = await applicationTypes(c, registry, row.application.name);
         const counts = await copyCheckpoint(pool, c, snapshot, id, types);
-        await attachLoadTable(c, id);
+        await attachLoadTables(c, id, counts.split);
         await c.query(
           `UPDATE savepoint SET status = 'complete', seq = $2, "functionTypes" = $3, addresses = $4, "values" = $5, messages = $6, timers = $7, bytes = $8,
                   "finishedAt" = now(), "durationMs" = $9 WHERE id = $1`,
@@ -147,11 +145,12 @@ export async function waitForCheckpoint(pool: pg.Pool, target: number, timeoutMs
 /**
  * INSERT … SELECT inside Postgres: no row crosses the network. One row per address, its values aggregated
  * inline from cp_value (a hash join of two sequential scans, then grouped: only the application's values are
- * aggregated), into the savepoint's own detached table, which has
- * no index yet (takeSavepoint attaches it, building its primary key in one sorted pass). The addresses are
- * split at a sampled median: the upper half is copied on a second connection that imported the snapshot of `c`,
- * in parallel. That half commits first, into a table no reader sees until `c` attaches it; if `c` fails, the
- * table is dropped (the savepoint is never `complete` without both halves).
+ * aggregated), into the savepoint's own detached tables. The addresses are
+ * split at a sampled median into two halves, each a table with no index yet: the upper half is copied and indexed
+ * on a second connection that imported the snapshot of `c`, in parallel with the lower half on `c` (an index
+ * built in one sorted pass after the load, not row by row). The upper half commits first, into a table no reader
+ * sees until `c` attaches both (takeSavepoint); if `c` fails, the tables are dropped (the savepoint is never
+ * `complete` without both halves).
  */
 /**
  * The checkpoint tables are written in commit order, not key order, so a walk in key order (index scans, the
@@ -165,7 +164,6 @@ async function planForBulk(c: pg.ClientBase): Promise<void> {
 }
 
 async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string, id: string, types: string[]) {
-  const table = savepointTable(id);
   const one = async (q: pg.ClientBase, sql: string, params: unknown[] = [id, types]) => {
     const r = await q.query<{ n: string; v: string; b: string }>(sql, params);
     return { n: Number(r.rows[0].n), v: Number(r.rows[0].v ?? 0), b: Number(r.rows[0].b) };
@@ -181,10 +179,13 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
       [types],
     )
   ).rows[0].m;
+  // (an attempt that died left its tables behind: they are made anew)
+  const [lowTable, highTable] = await createLoadTables(pool, id, m);
   await planForBulk(c);
-  const copyAddresses = (q: pg.ClientBase, range: "low" | "high" | "all") => {
+  const copyAddresses = async (q: pg.ClientBase, range: "low" | "high" | "all") => {
     const cond = range === "all" ? "" : range === "low" ? "AND address < $3" : "AND address >= $3";
-    return one(
+    const table = range === "high" ? highTable! : lowTable!;
+    const copied = await one(
       q,
       `WITH i AS (INSERT INTO "${table}" (savepoint_id, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes)
          SELECT $1, a.address, a.function_type, a.version, a.invoked_at, coalesce(array_agg(v.name) FILTER (WHERE v.name IS NOT NULL), '{}'),
@@ -197,6 +198,9 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
        SELECT count(*) AS n, coalesce(sum(nv), 0) AS v, coalesce(sum(b), 0) AS b FROM i`,
       range === "all" ? [id, types] : [id, types, m],
     );
+    // halves build their indexes in parallel; a whole table gets its index when attached
+    if (range !== "all") await indexLoadTable(q, table);
+    return copied;
   };
   const upper =
     m === null
@@ -226,9 +230,9 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
        SELECT count(*) AS n, 0 AS v, coalesce(sum(len), 0) AS b FROM i`,
     );
     const high = (await upper) ?? { n: 0, v: 0, b: 0 };
-    return { addresses: lower.n + high.n, values: lower.v + high.v, messages: messages.n, timers: timers.n, bytes: lower.b + high.b + messages.b + timers.b };
+    return { split: m, addresses: lower.n + high.n, values: lower.v + high.v, messages: messages.n, timers: timers.n, bytes: lower.b + high.b + messages.b + timers.b };
   } catch (e) {
-    await upper?.catch(() => undefined); // its rows go with the table (takeSavepoint drops it)
+    await upper?.catch(() => undefined); // its rows go with the tables (takeSavepoint drops them)
     throw e;
   }
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { applyRetention } from "@/server/durability/savepoints";
 import { closePool, poolOf } from "@/server/durability/pool";
-import { createPartition, savepointTable } from "@/server/durability/savepoint-tables";
+import { attachLoadTables, createLoadTables, createPartition, indexLoadTable, savepointTable } from "@/server/durability/savepoint-tables";
+import { inTransaction } from "@/server/pg";
 import { createTestContext, type TestContext } from "../support/test-context";
 
 let ctx: TestContext;
@@ -20,9 +21,20 @@ const ownPartition = async (id: string) => {
   const c = await poolOf(ctx).connect();
   await createPartition(c, id).finally(() => c.release());
 };
-/** The savepoints that have a table of their own. */
+/** A savepoint's table in two halves split at `split`, as a savepoint's copy makes it (rows go in through the parent). */
+const splitPartition = async (id: string, split: string) => {
+  const pool = poolOf(ctx);
+  const halves = await createLoadTables(pool, id, split);
+  await inTransaction(pool, async (c) => {
+    for (const h of halves) await indexLoadTable(c, h);
+    await attachLoadTables(c, id, split);
+  });
+};
+/** The savepoints' own tables, with the halves of split ones. */
 const tables = async () =>
-  (await poolOf(ctx).query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relname ~ '^savepoint_address_[0-9a-f]{32}$' ORDER BY 1`)).rows.map((r) => r.relname);
+  (await poolOf(ctx).query<{ relname: string }>(`SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') AND relname ~ '^savepoint_address_[0-9a-f]{32}(_[01])?$' ORDER BY 1`)).rows.map(
+    (r) => r.relname,
+  );
 
 it("retention keeps the newest SAVEPOINT_RETAIN savepoints and every one a rollback restored, and deletes their rows, also with the application", async () => {
   const app = await ctx.db.application.create({ data: { name: "ret" } });
@@ -33,7 +45,8 @@ it("retention keeps the newest SAVEPOINT_RETAIN savepoints and every one a rollb
     });
     // odd ones have a partition of their own (as savepoints taken now do); even ones are in the DEFAULT
     // partition (as savepoints from before the partitioning are)
-    if (i % 2 === 1) await ownPartition(sp.id);
+    if (i === 3) await splitPartition(sp.id, "a/b/c");
+    else if (i % 2 === 1) await ownPartition(sp.id);
     await ctx.db.savepointAddress.create({
       data: { savepointId: sp.id, address: "a/b/c", functionType: "a/b", version: 1, valueNames: ["n"], valueData: [Buffer.from([8, 1])], valueWritten: [1n], valueBytes: 2 },
     });
@@ -41,12 +54,14 @@ it("retention keeps the newest SAVEPOINT_RETAIN savepoints and every one a rollb
   }
   // a running one is never touched
   const running = await ctx.db.savepoint.create({ data: { applicationId: app.id, status: "running", origin: "manual", createdBy: "t" } });
+  const s3 = savepointTable(ids[3]);
+  expect(await tables()).toEqual([ids[1], ids[5]].map(savepointTable).concat([s3, `${s3}_0`, `${s3}_1`]).sort());
   expect(await applyRetention(ctx, poolOf(ctx), app.id)).toBe(3);
   const left = await ctx.db.savepoint.findMany({ where: { applicationId: app.id }, orderBy: { createdAt: "asc" } });
   expect(left.map((s) => s.id).sort()).toEqual([ids[1], ids[4], ids[5], running.id].sort());
   expect(await ctx.db.savepointAddress.count()).toBe(3);
   expect(await valueRows()).toBe(3);
-  // s3 was dropped with its table; s1 and s5 keep theirs
+  // s3 was dropped with its table and both its halves; s1 and s5 keep theirs
   expect(await tables()).toEqual([ids[1], ids[5]].map(savepointTable).sort());
   // the rows have no foreign key (it doubled a savepoint's time): the rules on `savepoint` delete them, also when
   // the application's deletion cascades to its savepoints
