@@ -1,9 +1,10 @@
 import type pg from "pg";
+import { inTransaction } from "../pg";
 
 /**
  * `savepoint_address` is partitioned by savepoint (LIST on savepoint_id): each savepoint's address rows — values
  * inline — are a table of their own. A savepoint loads its table while it is still detached and has no index,
- * builds the index once by attaching it, and is deleted by dropping it. Rows of savepoints from before the
+ * builds the index once after the load, attaches it, and is deleted by dropping it. Rows of savepoints from before the
  * partitioning sit in the DEFAULT partition (the delete rule on `savepoint` removes those).
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -72,27 +73,26 @@ export async function createPartition(c: pg.ClientBase, id: string): Promise<voi
  * a second is left for the next call (the savepoint's rows are deleted by the rule on `savepoint` anyway).
  */
 export async function dropSavepointTables(pool: pg.Pool, ids: string[]): Promise<number> {
+  // `base`: the savepoint's table a half belongs to (the name without `_0` / `_1`)
   const tables = await pool.query<{ relname: string; base: string; exists: boolean }>(
-    `SELECT c.relname, substr(c.relname, 1, 50) AS base, s.id IS NOT NULL AS exists FROM pg_class c
-       LEFT JOIN savepoint s ON substr(c.relname, 1, 50) = 'savepoint_address_' || replace(s.id::text, '-', '')
-      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND c.relname ~ '^savepoint_address_[0-9a-f]{32}(_[01])?$'
-      ORDER BY c.relname`,
+    `SELECT t.relname, t.base, s.id IS NOT NULL AS exists
+       FROM (SELECT relname, substring(relname from '^savepoint_address_[0-9a-f]{32}') AS base FROM pg_class
+              WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') AND relname ~ '^savepoint_address_[0-9a-f]{32}(_[01])?$') t
+       LEFT JOIN savepoint s ON t.base = 'savepoint_address_' || replace(s.id::text, '-', '')
+      ORDER BY t.relname`,
   );
   const wanted = new Set(ids.map(savepointTable));
   let dropped = 0;
   for (const t of tables.rows) {
     if (!wanted.has(t.base) && t.exists) continue;
-    const c = await pool.connect();
     try {
-      await c.query("BEGIN");
-      await c.query("SET LOCAL lock_timeout = '1s'");
-      await c.query(`DROP TABLE IF EXISTS "${t.relname}"`);
-      await c.query("COMMIT");
+      await inTransaction(pool, async (c) => {
+        await c.query("SET LOCAL lock_timeout = '1s'");
+        await c.query(`DROP TABLE IF EXISTS "${t.relname}"`);
+      });
       dropped++;
     } catch {
-      await c.query("ROLLBACK").catch(() => undefined);
-    } finally {
-      c.release();
+      // no lock within a second (or the drop failed otherwise): the next call tries again
     }
   }
   return dropped;

@@ -143,16 +143,6 @@ export async function waitForCheckpoint(pool: pg.Pool, target: number, timeoutMs
 }
 
 /**
- * INSERT … SELECT inside Postgres: no row crosses the network. One row per address, its values aggregated
- * inline from cp_value (a hash join of two sequential scans, then grouped: only the application's values are
- * aggregated), into the savepoint's own detached tables. The addresses are
- * split at a sampled median into two halves, each a table with no index yet: the upper half is copied and indexed
- * on a second connection that imported the snapshot of `c`, in parallel with the lower half on `c` (an index
- * built in one sorted pass after the load, not row by row). The upper half commits first, into a table no reader
- * sees until `c` attaches both (takeSavepoint); if `c` fails, the tables are dropped (the savepoint is never
- * `complete` without both halves).
- */
-/**
  * The checkpoint tables are written in commit order, not key order, so a walk in key order (index scans, the
  * planner's choice) reads the heap at random: 5.2 s for 500k addresses against 1.8 s for scanning both tables
  * and joining by hash (measured, 1M addresses in shuffled order). The load table has no index to keep in order.
@@ -163,6 +153,16 @@ async function planForBulk(c: pg.ClientBase): Promise<void> {
   await c.query(`SET LOCAL work_mem = '256MB'`);
 }
 
+/**
+ * INSERT … SELECT inside Postgres: no row crosses the network. One row per address, its values aggregated
+ * inline from cp_value (a hash join of two sequential scans, then grouped: only the application's values are
+ * aggregated), into the savepoint's own detached tables. The addresses are
+ * split at a sampled median into two halves, each a table with no index yet: the upper half is copied and indexed
+ * on a second connection that imported the snapshot of `c`, in parallel with the lower half on `c` (an index
+ * built in one sorted pass after the load, not row by row). The upper half commits first, into a table no reader
+ * sees until `c` attaches both (takeSavepoint); if `c` fails, the tables are dropped (the savepoint is never
+ * `complete` without both halves).
+ */
 async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string, id: string, types: string[]) {
   const one = async (q: pg.ClientBase, sql: string, params: unknown[] = [id, types]) => {
     const r = await q.query<{ n: string; v: string; b: string }>(sql, params);
@@ -183,7 +183,7 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
   const [lowTable, highTable] = await createLoadTables(pool, id, m);
   await planForBulk(c);
   const copyAddresses = async (q: pg.ClientBase, range: "low" | "high" | "all") => {
-    const cond = range === "all" ? "" : range === "low" ? "AND address < $3" : "AND address >= $3";
+    const cond = (col: string) => (range === "all" ? "" : range === "low" ? `AND ${col} < $3` : `AND ${col} >= $3`);
     const table = range === "high" ? highTable! : lowTable!;
     const copied = await one(
       q,
@@ -191,8 +191,8 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
          SELECT $1, a.address, a.function_type, a.version, a.invoked_at, coalesce(array_agg(v.name) FILTER (WHERE v.name IS NOT NULL), '{}'),
                 coalesce(array_agg(v.value) FILTER (WHERE v.name IS NOT NULL), '{}'), coalesce(array_agg(v.written_at) FILTER (WHERE v.name IS NOT NULL), '{}'),
                 coalesce(sum(octet_length(v.value)), 0)::int
-           FROM (SELECT * FROM cp_address WHERE function_type = ANY($2) ${cond}) a
-           LEFT JOIN cp_value v ON v.address = a.address ${cond.replace("address", "v.address")}
+           FROM (SELECT * FROM cp_address WHERE function_type = ANY($2) ${cond("address")}) a
+           LEFT JOIN cp_value v ON v.address = a.address ${cond("v.address")}
           GROUP BY a.address, a.function_type, a.version, a.invoked_at
          RETURNING cardinality(value_names) AS nv, value_bytes AS b)
        SELECT count(*) AS n, coalesce(sum(nv), 0) AS v, coalesce(sum(b), 0) AS b FROM i`,
