@@ -12,7 +12,10 @@ export function createPgPool(databaseUrl: string, max = 4): pg.Pool {
     connectionString: url.toString(),
     max,
     connectionTimeoutMillis: 5_000,
-    ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+    // JIT compiles each statement whose estimated cost is high — the bulk ones here, and the checkpointer's
+    // per-address LATERAL lookups over thousands of addresses — and loses: the copy of a 100k-address savepoint
+    // took 1.63 s with it, 1.29 s without (measured on the same rows)
+    options: `-c jit=off${schema ? ` -c search_path="${schema}"` : ""}`,
   });
 }
 

@@ -39,6 +39,11 @@ export const Savepoint = z.object({
   error: z.string().nullable(),
   /** The last time a rollback made this savepoint the live state. */
   restoredAt: z.string().nullable(),
+  /**
+   * An earlier savepoint of the application whose rows were copied for the `addresses` unchanged since its cut
+   * (the others were read from the checkpoint); null: every address was read from the checkpoint.
+   */
+  base: z.object({ id: z.string(), addresses: z.number().int() }).nullable(),
   progress: SavepointProgress.nullable(),
 });
 

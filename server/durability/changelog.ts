@@ -17,6 +17,8 @@ export interface AddressChange {
   /** Last commit (not patch) in this round: the after-invoke TTL clock. */
   invokedAt: number | null;
   updatedAt: number;
+  /** The sequence of the entry that made this change (cp_address.seq). */
+  seq: number;
 }
 export interface ValueChange {
   address: string;
@@ -66,7 +68,7 @@ export class ChangeFold {
    * Addresses a rollback restored in this round: from which savepoint, with which new version, and the order of
    * the (last) restore — the address's changes before it in the round are void.
    */
-  readonly restores = new Map<string, { savepointId: string; version: number; functionType: string; at: number; ord: number }>();
+  readonly restores = new Map<string, { savepointId: string; version: number; functionType: string; at: number; ord: number; seq: number }>();
   entries = 0;
   private ord = 0;
   /** Per partition: the entry being read (chunks of one sequence continue it). */
@@ -128,6 +130,7 @@ export class ChangeFold {
             version: Number(v.toString()),
             invokedAt: c.kind === "c" ? c.at : (prev?.invokedAt ?? null),
             updatedAt: c.at,
+            seq,
           });
           break;
         }
@@ -162,7 +165,7 @@ export class ChangeFold {
           break;
         case "RA": {
           const address = v.toString("utf8");
-          this.restores.set(address, { savepointId: c.savepoint, version: c.version, functionType: typeOf(address), at: c.at, ord });
+          this.restores.set(address, { savepointId: c.savepoint, version: c.version, functionType: typeOf(address), at: c.at, ord, seq });
           this.consumed.delete(address);
           this.addresses.delete(address);
           break;

@@ -69,17 +69,17 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
     // savepoint: `OFFSET 0` keeps the planner from flattening each LATERAL into such a join (it did, on a
     // savepoint's own partition: a full scan of a million rows per round of a few thousand addresses).
     await c.query(`DELETE FROM cp_message WHERE (address, seq, idx) IN (SELECT m.address, m.seq, m.idx FROM unnest($1::text[]) AS r(address) CROSS JOIN LATERAL (SELECT address, seq, idx FROM cp_message WHERE address = r.address OFFSET 0) m)`, [r]);
-    const bySavepoint = new Map<string, Array<{ address: string; version: number; functionType: string; at: number }>>();
+    const bySavepoint = new Map<string, Array<{ address: string; version: number; functionType: string; at: number; seq: number }>>();
     for (const [address, x] of fold.restores) (bySavepoint.get(x.savepointId) ?? bySavepoint.set(x.savepointId, []).get(x.savepointId)!).push({ address, ...x });
     for (const [sp, list] of bySavepoint) {
       const addrs = list.map((x) => x.address);
       await c.query(
-        `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at)
-         SELECT r.address, r.function_type, r.version, sa.invoked_at, r.at
-           FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS r(address, function_type, version, at)
+        `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at, seq)
+         SELECT r.address, r.function_type, r.version, sa.invoked_at, r.at, r.seq
+           FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) AS r(address, function_type, version, at, seq)
            LEFT JOIN LATERAL (SELECT invoked_at FROM savepoint_address WHERE savepoint_id = $1 AND address = r.address OFFSET 0) sa ON true
-         ON CONFLICT (address) DO UPDATE SET version = EXCLUDED.version, invoked_at = EXCLUDED.invoked_at, updated_at = EXCLUDED.updated_at`,
-        [sp, addrs, list.map((x) => x.functionType), list.map((x) => x.version), list.map((x) => x.at)],
+         ON CONFLICT (address) DO UPDATE SET version = EXCLUDED.version, invoked_at = EXCLUDED.invoked_at, updated_at = EXCLUDED.updated_at, seq = EXCLUDED.seq`,
+        [sp, addrs, list.map((x) => x.functionType), list.map((x) => x.version), list.map((x) => x.at), list.map((x) => x.seq)],
       );
       // Values: only what differs from the savepoint is written (a rollback usually undoes a small part of an
       // application; rewriting every row tripled the checkpoint's work). Rows the savepoint lacks go, the others are
@@ -112,11 +112,11 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
   if (fold.addresses.size) {
     const a = [...fold.addresses.values()];
     await c.query(
-      `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
+      `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at, seq)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
        ON CONFLICT (address) DO UPDATE SET version = EXCLUDED.version,
-         invoked_at = COALESCE(EXCLUDED.invoked_at, cp_address.invoked_at), updated_at = EXCLUDED.updated_at`,
-      [a.map((x) => x.address), a.map((x) => x.functionType), a.map((x) => x.version), a.map((x) => x.invokedAt), a.map((x) => x.updatedAt)],
+         invoked_at = COALESCE(EXCLUDED.invoked_at, cp_address.invoked_at), updated_at = EXCLUDED.updated_at, seq = EXCLUDED.seq`,
+      [a.map((x) => x.address), a.map((x) => x.functionType), a.map((x) => x.version), a.map((x) => x.invokedAt), a.map((x) => x.updatedAt), a.map((x) => x.seq)],
     );
   }
   const values = fold.liveValues();

@@ -13,7 +13,7 @@ import type { DataPlane, RestoredAddress, RestoredTimer } from "../dispatch/data
 import { applicationTypes } from "./app-types";
 import { rollbackInProgressKey } from "./lag";
 import { controlQueue, rollbackJobId } from "./control-queue";
-import { findSavepoint, requestSavepoint, takeSavepoint, waitForCheckpoint, type DurabilityDeps } from "./savepoints";
+import { findSavepoint, planForBulk, requestSavepoint, takeSavepoint, waitForCheckpoint, type DurabilityDeps } from "./savepoints";
 
 export const EGRESS_NOT_RECALLED =
   "A rollback replaces the application's state, mailboxes and delayed messages; egress records already emitted (Kafka, Kinesis, webhooks, playground topics) are not recalled.";
@@ -36,8 +36,12 @@ export async function requestRollback(ctx: Ctx, actor: Principal, targetId: stri
 
 export interface RollbackReport {
   application: string;
+  /** addresses rewritten with the savepoint's content */
   restored: number;
+  /** addresses the savepoint lacks, emptied */
   removed: number;
+  /** addresses already equal to the savepoint, left as they were */
+  unchanged: number;
   timersRemoved: number;
   timersRestored: number;
   version: number;
@@ -48,10 +52,17 @@ export interface RollbackReport {
 type Progress = (p: { phase: string; done?: number; total?: number }) => Promise<void> | void;
 
 /**
- * Rolls the application back onto a savepoint, online: savepoint of the current state → pause (if it was not)
- * → fence its leased addresses (their calls' commits fail; slow calls are not waited for) → drain the
- * checkpoint → replace every address of the application (in the savepoint or live) with one new version higher
- * than any used before, and its delayed messages → verify → resume. Other applications keep flowing.
+ * Rolls the application back onto a savepoint, online: pause (if it was not) → fence its leased addresses (their
+ * calls' commits fail; slow calls are not waited for) → drain the checkpoint → automatic savepoint of the current
+ * state → diff it against the target → replace every address whose state or mailbox differs with the target's,
+ * with one new version higher than any used before, and the delayed messages → verify → resume. Other
+ * applications keep flowing.
+ *
+ * The automatic savepoint is taken once the application is paused and its checkpoint drained, so it is exactly
+ * the live state (an undo loses nothing committed before the pause), and it is what the target is diffed
+ * against: a rollback's work is the addresses that differ, not every address of the application. An address
+ * whose state and mailbox are the same in both is not rewritten and keeps its version — the pair (address,
+ * version) still names one content, which is what versions are for; leases are fenced either way.
  */
 export async function runRollback(deps: DurabilityDeps, job: { targetId: string; preRollbackId: string; actor: Principal }, progress: Progress = () => undefined): Promise<RollbackReport> {
   const { ctx, pool } = deps;
@@ -66,10 +77,8 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
   const appName = target.application.name;
   const lockKey = `${plane.keys.prefix}:rollback:${target.applicationId}`;
   if (!(await ctx.redis.set(lockKey, job.preRollbackId, "PX", 600_000, "NX"))) throw new Error(`another rollback of ${appName} is running`);
+  const c = await pool.connect();
   try {
-    await phase("pre-rollback-savepoint");
-    await takeSavepoint(deps, job.preRollbackId);
-
     await phase("pausing");
     const wasPaused = (await findApplication(ctx.db, appName)).paused;
     if (!wasPaused) await setApplicationPaused(ctx, job.actor, appName, true);
@@ -83,31 +92,99 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     await phase("draining");
     await waitForCheckpoint(pool, await plane.sequence(), CHECKPOINT_WAIT_MS);
 
+    await phase("pre-rollback-savepoint");
+    await takeSavepoint(deps, job.preRollbackId, undefined, [target.id]); // (its retention must not drop the target)
+
+    await phase("diffing");
+    const plan = await planRestore(c, target, job.preRollbackId, types);
+    const unchanged = plan.unchanged;
+
     await phase("restoring");
     await ctx.redis.set(rollbackInProgressKey(plane.keys.prefix), job.preRollbackId, "PX", 600_000);
     const version = await ctx.redis.incr(plane.keys.seq);
-    const counts = await restoreAll(ctx, pool, target.id, types, version, progress);
+    const counts = await restoreAll(ctx, c, pool, target.id, types, version, progress);
 
     await phase("checkpointing"); // the checkpoint copies the restored addresses' rows from the savepoint
     await waitForCheckpoint(pool, await plane.sequence(), CHECKPOINT_WAIT_MS);
     await phase("verifying");
-    await verify(ctx, pool, target.id, types);
+    await verify(ctx, c, target.id, job.preRollbackId, types, plan.since);
+    await c.query(`DROP TABLE rb_addr`);
     await ctx.redis.del(rollbackInProgressKey(plane.keys.prefix));
 
     if (!wasPaused) {
       await phase("resuming");
       await setApplicationPaused(ctx, job.actor, appName, false);
     }
-    const report: RollbackReport = { application: appName, ...counts, version, ms: Date.now() - started, phases };
+    const report: RollbackReport = { application: appName, ...counts, unchanged, version, ms: Date.now() - started, phases };
     await ctx.db.$transaction(async (tx) => {
       await tx.savepoint.update({ where: { id: target.id }, data: { restoredAt: new Date() } });
-      await recordAudit(tx, job.actor, { action: "savepoint.rollback", targetType: "application", target: appName, after: { savepoint: target.id, preRollbackSavepoint: job.preRollbackId, ...counts, ms: report.ms } });
+      await recordAudit(tx, job.actor, { action: "savepoint.rollback", targetType: "application", target: appName, after: { savepoint: target.id, preRollbackSavepoint: job.preRollbackId, ...counts, unchanged, ms: report.ms } });
     });
     await phase("complete");
     return report;
   } finally {
+    await c.query(`DROP TABLE IF EXISTS rb_addr`).catch(() => undefined);
+    c.release();
     await ctx.redis.del(lockKey, rollbackInProgressKey(plane.keys.prefix));
   }
+}
+
+/** An address's messages in order, numbered from 1 (a mailbox compared as a sequence, whatever its seq numbers). */
+const mailboxOf = (sp: string) => `SELECT address, row_number() OVER (PARTITION BY address ORDER BY seq, idx) AS rn, entry FROM savepoint_message WHERE savepoint_id = ${sp}`;
+
+/** What the restore rewrites is in rb_addr; how it was found decides how verify checks the rest. */
+interface RestorePlan {
+  /** The target's cut, when "unchanged since it" is read off cp_address.seq; null: found by diffing two savepoints. */
+  since: number | null;
+  unchanged: number;
+}
+
+/**
+ * Fills the temporary table rb_addr (on `c`) with the addresses the rollback rewrites; the others already hold
+ * the target's content. For a savepoint of this deployment (its cut `seq` known), those are the application's
+ * addresses changed since the cut — cp_address.seq after it, or of a function type the savepoint did not have —
+ * an index-free scan of one narrow table, however many addresses the application has; a row's content at its
+ * last change is its content until the next one, and cp_address rows are never deleted. For an imported one,
+ * each row (function type, values with their write times, last invocation) is compared with the automatic
+ * savepoint of the live state ($2), both scanned and joined by hash; an address only one of them has is
+ * rewritten too (a row whose values are aggregated in another order compares unequal: rewritten, never missed).
+ * Either way, an address whose mailbox differs from the target's (as the automatic savepoint holds it) is
+ * rewritten.
+ */
+async function planRestore(c: pg.ClientBase, target: { id: string; seq: bigint | null; origin: string; functionTypes: string[]; addresses: number }, liveId: string, types: string[]): Promise<RestorePlan> {
+  const since = target.seq !== null && target.origin !== "import" ? Number(target.seq) : null;
+  const mailboxes = `SELECT address FROM (((${mailboxOf("$1")}) EXCEPT (${mailboxOf("$2")})) UNION ALL ((${mailboxOf("$2")}) EXCEPT (${mailboxOf("$1")}))) m`;
+  await c.query(`DROP TABLE IF EXISTS rb_addr`);
+  await c.query("BEGIN");
+  try {
+    await planForBulk(c);
+    if (since !== null)
+      await c.query(
+        `CREATE TEMP TABLE rb_addr AS
+           SELECT address FROM cp_address WHERE function_type = ANY($3) AND (seq IS NULL OR seq > $4 OR function_type <> ALL($5))
+           UNION ${mailboxes}`,
+        [target.id, liveId, types, since, target.functionTypes],
+      );
+    else
+      await c.query(
+        `CREATE TEMP TABLE rb_addr AS
+           SELECT coalesce(t.address, p.address) AS address
+             FROM (SELECT * FROM savepoint_address WHERE savepoint_id = $1) t
+             FULL JOIN (SELECT * FROM savepoint_address WHERE savepoint_id = $2) p ON p.address = t.address
+            WHERE t.address IS NULL OR p.address IS NULL
+               OR (t.function_type, t.invoked_at, t.value_names, t.value_data, t.value_written) IS DISTINCT FROM (p.function_type, p.invoked_at, p.value_names, p.value_data, p.value_written)
+           UNION ${mailboxes}`,
+        [target.id, liveId],
+      );
+    await c.query("COMMIT");
+  } catch (e) {
+    await c.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
+  await c.query(`CREATE UNIQUE INDEX ON rb_addr (address)`);
+  await c.query(`ANALYZE rb_addr`);
+  const rewritten = await c.query<{ n: string }>(`SELECT count(*) AS n FROM rb_addr r WHERE EXISTS (SELECT 1 FROM savepoint_address t WHERE t.savepoint_id = $1 AND t.address = r.address)`, [target.id]);
+  return { since, unchanged: target.addresses - Number(rewritten.rows[0].n) };
 }
 
 /** Every live worker routes with at least registry version v (so none dispatches the paused application). */
@@ -146,10 +223,10 @@ async function fenceLeases(ctx: Ctx, types: string[]): Promise<void> {
  * on the shared connection, every page's few hundred calls queued ahead of the dispatch of other applications
  * (their calls waited seconds behind a large rollback).
  */
-async function restoreAll(ctx: Ctx, pool: pg.Pool, savepointId: string, types: string[], version: number, progress: Progress) {
+async function restoreAll(ctx: Ctx, c: pg.ClientBase, pool: pg.Pool, savepointId: string, types: string[], version: number, progress: Progress) {
   const plane = dataPlaneFor({ ...ctx, redis: ctx.redis.duplicate() });
   try {
-    return await restoreWith(plane, pool, savepointId, types, version, progress);
+    return await restoreWith(plane, c, pool, savepointId, types, version, progress);
   } finally {
     plane.redis.disconnect();
   }
@@ -164,101 +241,107 @@ async function bounded(calls: Array<() => Promise<unknown>>, limit: number): Pro
   await Promise.all(Array.from({ length: Math.min(limit, calls.length) }, lane));
 }
 
-async function restoreWith(plane: DataPlane, pool: pg.Pool, savepointId: string, types: string[], version: number, progress: Progress) {
-  const c = await pool.connect();
+/** Rewrites the addresses of rb_addr (on `c`) from the savepoint, then the application's delayed messages. */
+async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, savepointId: string, types: string[], version: number, progress: Progress) {
   let restored = 0;
   let removed = 0;
-  try {
-    await c.query(`DROP TABLE IF EXISTS rb_addr`);
-    await c.query(`CREATE TEMP TABLE rb_addr AS
-        SELECT address FROM savepoint_address WHERE savepoint_id = $1
-        UNION SELECT address FROM savepoint_message WHERE savepoint_id = $1
-        UNION SELECT address FROM cp_address WHERE function_type = ANY($2)
-        UNION SELECT address FROM cp_message WHERE function_type = ANY($2)`, [savepointId, types]);
-    await c.query(`CREATE UNIQUE INDEX ON rb_addr (address)`);
-    const total = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM rb_addr`)).rows[0].n);
-    // Pages in address order; each page's savepoint rows are read as key ranges (primary-key range scans) on
-    // other pooled connections, and the next page is read while this one is written to Redis.
-    const readPage = async (after: string) => {
-      const page = (await c.query<{ address: string }>(`SELECT address FROM rb_addr WHERE address > $1 ORDER BY address LIMIT $2`, [after, PAGE])).rows.map((r) => r.address);
-      if (page.length === 0) return null;
-      const last = page[page.length - 1];
-      const range = [savepointId, after, last];
-      const [addrs, msgs] = await Promise.all([
-        pool.query<{ address: string; invoked_at: string | null; names: string[] | null; data: Buffer[] | null; written: string[] | null }>(
-          `SELECT address, invoked_at, value_names AS names, value_data AS data, value_written AS written FROM savepoint_address WHERE savepoint_id = $1 AND address > $2 AND address <= $3`,
-          range,
-        ),
-        pool.query<{ address: string; entry: Buffer }>(`SELECT address, entry FROM savepoint_message WHERE savepoint_id = $1 AND address > $2 AND address <= $3 ORDER BY address, seq, idx`, range),
-      ]);
-      return { page, last, addrs: addrs.rows, msgs: msgs.rows };
-    };
-    // a prefetch that fails while the page before it is being written must not become an unhandled rejection
-    const prefetch = (after: string) => {
-      const p = readPage(after);
-      p.catch(() => undefined);
-      return p;
-    };
-    let next = prefetch("");
-    for (;;) {
-      const cur = await next;
-      if (!cur) break;
-      next = prefetch(cur.last);
-      const byAddress = new Map<string, RestoredAddress>();
-      for (const a of cur.page) {
-        const ref = parseAddress(a);
-        byAddress.set(a, { address: a, functionType: ref ? functionTypeOf(ref) : "", invokedAt: null, values: [], mailbox: [] });
-      }
-      for (const r of cur.addrs) {
-        const a = byAddress.get(r.address)!;
-        a.invokedAt = r.invoked_at === null ? null : Number(r.invoked_at);
-        (r.names ?? []).forEach((name, i) => a.values.push({ name, value: r.data![i], writtenAt: Number(r.written![i]) }));
-      }
-      for (const m of cur.msgs) byAddress.get(m.address)!.mailbox.push(m.entry);
-      const present = new Set([...cur.addrs.map((r) => r.address), ...cur.msgs.map((m) => m.address)]);
-      const byPartition = new Map<number, RestoredAddress[]>();
-      for (const a of byAddress.values()) {
-        const p = plane.keys.partitionOf(a.address);
-        (byPartition.get(p) ?? byPartition.set(p, []).get(p)!).push(a);
-        if (present.has(a.address)) restored++;
-        else removed++;
-      }
-      const calls: Array<() => Promise<number>> = [];
-      for (const [p, list] of byPartition) for (let i = 0; i < list.length; i += PER_CALL) calls.push(() => plane.restore(p, savepointId, version, list.slice(i, i + PER_CALL), [], []));
-      await bounded(calls, RESTORE_CALLS_IN_FLIGHT);
-      await progress({ phase: "restoring", done: restored + removed, total });
+  const total = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM rb_addr`)).rows[0].n);
+  // Pages in address order; each page's savepoint rows are read by primary key on other pooled connections
+  // (the page's addresses may be spread over the whole key range), and the next page is read while this one
+  // is written to Redis.
+  const readPage = async (after: string) => {
+    const page = (await c.query<{ address: string }>(`SELECT address FROM rb_addr WHERE address > $1 ORDER BY address LIMIT $2`, [after, PAGE])).rows.map((r) => r.address);
+    if (page.length === 0) return null;
+    const last = page[page.length - 1];
+    const range = [savepointId, page];
+    const [addrs, msgs] = await Promise.all([
+      pool.query<{ address: string; invoked_at: string | null; names: string[] | null; data: Buffer[] | null; written: string[] | null }>(
+        `SELECT address, invoked_at, value_names AS names, value_data AS data, value_written AS written FROM savepoint_address WHERE savepoint_id = $1 AND address = ANY($2::text[])`,
+        range,
+      ),
+      pool.query<{ address: string; entry: Buffer }>(`SELECT address, entry FROM savepoint_message WHERE savepoint_id = $1 AND address = ANY($2::text[]) ORDER BY address, seq, idx`, range),
+    ]);
+    return { page, last, addrs: addrs.rows, msgs: msgs.rows };
+  };
+  // a prefetch that fails while the page before it is being written must not become an unhandled rejection
+  const prefetch = (after: string) => {
+    const p = readPage(after);
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = prefetch("");
+  for (;;) {
+    const cur = await next;
+    if (!cur) break;
+    next = prefetch(cur.last);
+    const byAddress = new Map<string, RestoredAddress>();
+    for (const a of cur.page) {
+      const ref = parseAddress(a);
+      byAddress.set(a, { address: a, functionType: ref ? functionTypeOf(ref) : "", invokedAt: null, values: [], mailbox: [] });
     }
-    await c.query(`DROP TABLE rb_addr`);
-    // delayed messages: the application's live ones go, the savepoint's come back with their absolute due times
-    const live = await c.query<{ partition: number; id: string }>(`SELECT partition, id FROM cp_timer WHERE sender_type = ANY($1)`, [types]);
-    const saved = await c.query<{ partition: number; id: string; due_at: string; data: Buffer }>(`SELECT partition, id, due_at, data FROM savepoint_timer WHERE savepoint_id = $1`, [savepointId]);
-    const rm = new Map<number, string[]>();
-    const add = new Map<number, RestoredTimer[]>();
-    for (const t of live.rows) (rm.get(t.partition) ?? rm.set(t.partition, []).get(t.partition)!).push(t.id);
-    for (const t of saved.rows) (add.get(t.partition) ?? add.set(t.partition, []).get(t.partition)!).push({ id: t.id, dueAt: Number(t.due_at), data: t.data });
-    await bounded(
-      [...new Set([...rm.keys(), ...add.keys()])].map((p) => () => plane.restore(p, savepointId, version, [], rm.get(p) ?? [], add.get(p) ?? [])),
-      RESTORE_CALLS_IN_FLIGHT,
-    );
-    return { restored, removed, timersRemoved: live.rows.length, timersRestored: saved.rows.length };
-  } finally {
-    c.release();
+    for (const r of cur.addrs) {
+      const a = byAddress.get(r.address)!;
+      a.invokedAt = r.invoked_at === null ? null : Number(r.invoked_at);
+      (r.names ?? []).forEach((name, i) => a.values.push({ name, value: r.data![i], writtenAt: Number(r.written![i]) }));
+    }
+    for (const m of cur.msgs) byAddress.get(m.address)!.mailbox.push(m.entry);
+    const present = new Set([...cur.addrs.map((r) => r.address), ...cur.msgs.map((m) => m.address)]);
+    const byPartition = new Map<number, RestoredAddress[]>();
+    for (const a of byAddress.values()) {
+      const p = plane.keys.partitionOf(a.address);
+      (byPartition.get(p) ?? byPartition.set(p, []).get(p)!).push(a);
+      if (present.has(a.address)) restored++;
+      else removed++;
+    }
+    const calls: Array<() => Promise<number>> = [];
+    for (const [p, list] of byPartition) for (let i = 0; i < list.length; i += PER_CALL) calls.push(() => plane.restore(p, savepointId, version, list.slice(i, i + PER_CALL), [], []));
+    await bounded(calls, RESTORE_CALLS_IN_FLIGHT);
+    await progress({ phase: "restoring", done: restored + removed, total });
   }
+  // delayed messages: the application's live ones go, the savepoint's come back with their absolute due times
+  const live = await c.query<{ partition: number; id: string }>(`SELECT partition, id FROM cp_timer WHERE sender_type = ANY($1)`, [types]);
+  const saved = await c.query<{ partition: number; id: string; due_at: string; data: Buffer }>(`SELECT partition, id, due_at, data FROM savepoint_timer WHERE savepoint_id = $1`, [savepointId]);
+  const rm = new Map<number, string[]>();
+  const add = new Map<number, RestoredTimer[]>();
+  for (const t of live.rows) (rm.get(t.partition) ?? rm.set(t.partition, []).get(t.partition)!).push(t.id);
+  for (const t of saved.rows) (add.get(t.partition) ?? add.set(t.partition, []).get(t.partition)!).push({ id: t.id, dueAt: Number(t.due_at), data: t.data });
+  await bounded(
+    [...new Set([...rm.keys(), ...add.keys()])].map((p) => () => plane.restore(p, savepointId, version, [], rm.get(p) ?? [], add.get(p) ?? [])),
+    RESTORE_CALLS_IN_FLIGHT,
+  );
+  return { restored, removed, timersRemoved: live.rows.length, timersRestored: saved.rows.length };
 }
 
 /**
- * Live equals the savepoint: the checkpoint (which the restore's changelog entries reached) holds exactly the
- * savepoint's values and timers for the application, and every restored mailbox starts with the savepoint's
- * messages in order (messages sent to the application since may follow). Then a sample is read from Redis itself.
+ * Live equals the savepoint ($1): the checkpoint (which the restore's changelog entries reached) holds exactly the
+ * savepoint's values for every rewritten address (rb_addr), no other address changed after the savepoint's cut
+ * (`since`; for an imported savepoint: every other address still has the version the automatic savepoint ($2),
+ * diffed equal to the target, saw), and the timers are the savepoint's; every mailbox starts with the savepoint's messages in order (messages sent to the application
+ * since may follow). Then a sample is read from Redis itself.
  */
-async function verify(ctx: Ctx, pool: pg.Pool, savepointId: string, types: string[]): Promise<void> {
-  const q = async (sql: string) => Number((await pool.query<{ n: string }>(sql, [savepointId, types])).rows[0].n);
-  const liveValues = `SELECT v.address, v.name, v.value FROM cp_value v JOIN cp_address a ON a.address = v.address WHERE a.function_type = ANY($2)`;
-  const savedValues = `SELECT address, name, value FROM savepoint_value WHERE savepoint_id = $1`;
-  const valueDiff = await q(`SELECT count(*) AS n FROM ((${savedValues} EXCEPT ${liveValues}) UNION ALL (${liveValues} EXCEPT ${savedValues})) d`);
-  const savedMsgs = `SELECT address, row_number() OVER (PARTITION BY address ORDER BY seq, idx) AS rn, entry FROM savepoint_message WHERE savepoint_id = $1`;
+async function verify(ctx: Ctx, c: pg.ClientBase, savepointId: string, liveId: string, types: string[], since: number | null): Promise<void> {
+  const q = async (sql: string, params: unknown[] = [savepointId, types]) => Number((await c.query<{ n: string }>(sql, params)).rows[0].n);
+  const liveValues = `SELECT v.address, v.name, v.value, v.written_at FROM rb_addr r JOIN cp_value v ON v.address = r.address`;
+  const savedValues = `SELECT s.address, u.name, u.value, u.written_at FROM rb_addr r JOIN savepoint_address s ON s.savepoint_id = $1 AND s.address = r.address
+                         CROSS JOIN LATERAL unnest(s.value_names, s.value_data, s.value_written) AS u(name, value, written_at)`;
+  const valueDiff = await q(`SELECT count(*) AS n FROM ((${savedValues} EXCEPT ${liveValues}) UNION ALL (${liveValues} EXCEPT ${savedValues})) d`, [savepointId]);
+  await c.query("BEGIN");
+  let moved: number;
+  try {
+    await planForBulk(c);
+    moved =
+      since !== null
+        ? await q(`SELECT count(*) AS n FROM cp_address a WHERE function_type = ANY($1) AND (seq IS NULL OR seq > $2) AND NOT EXISTS (SELECT 1 FROM rb_addr r WHERE r.address = a.address)`, [types, since])
+        : await q(
+            `SELECT count(*) AS n FROM savepoint_address p LEFT JOIN cp_address a ON a.address = p.address
+              WHERE p.savepoint_id = $1 AND NOT EXISTS (SELECT 1 FROM rb_addr r WHERE r.address = p.address) AND a.version IS DISTINCT FROM p.version`,
+            [liveId],
+          );
+  } finally {
+    await c.query("COMMIT");
+  }
   const liveMsgs = `SELECT address, row_number() OVER (PARTITION BY address ORDER BY seq, idx) AS rn, entry FROM cp_message WHERE function_type = ANY($2)`;
-  const msgDiff = await q(`SELECT count(*) AS n FROM (${savedMsgs} EXCEPT ${liveMsgs}) d`);
+  const msgDiff = await q(`SELECT count(*) AS n FROM ((${mailboxOf("$1")}) EXCEPT (${liveMsgs})) d`);
   const savedTimers = `SELECT partition, id, due_at, data FROM savepoint_timer WHERE savepoint_id = $1`;
   const liveTimers = `SELECT partition, id, due_at, data FROM cp_timer WHERE sender_type = ANY($2)`;
   // a restored timer already due fires as soon as it is back (the application being paused does not hold timers)
@@ -266,20 +349,23 @@ async function verify(ctx: Ctx, pool: pg.Pool, savepointId: string, types: strin
     `SELECT count(*) AS n FROM ((SELECT * FROM (${savedTimers} EXCEPT ${liveTimers}) m WHERE m.due_at > (extract(epoch from clock_timestamp()) * 1000)::bigint)
        UNION ALL (${liveTimers} EXCEPT ${savedTimers})) d`,
   );
-  if (valueDiff || msgDiff || timerDiff) throw new Error(`rollback verification failed: ${valueDiff} values, ${msgDiff} messages, ${timerDiff} timers differ from the savepoint`);
+  if (valueDiff || moved || msgDiff || timerDiff)
+    throw new Error(`rollback verification failed: ${valueDiff} values of rewritten addresses, ${moved} versions of unchanged addresses, ${msgDiff} messages, ${timerDiff} timers differ from the savepoint`);
 
   const k = planeOf(ctx).keys;
-  const sample = await pool.query<{ address: string; names: string[] | null; vals: Buffer[] | null }>(
-    `SELECT a.address, array_agg(v.name ORDER BY v.name) FILTER (WHERE v.name IS NOT NULL) AS names, array_agg(v.value ORDER BY v.name) FILTER (WHERE v.name IS NOT NULL) AS vals
-       FROM (SELECT address FROM savepoint_address WHERE savepoint_id = $1 ORDER BY random() LIMIT 500) a
-       LEFT JOIN savepoint_value v ON v.savepoint_id = $1 AND v.address = a.address GROUP BY a.address`,
+  // (the arrays themselves: the savepoint_value view joined here would unnest every row of the savepoint first)
+  const sample = await c.query<{ address: string; names: string[]; vals: Buffer[] }>(
+    `SELECT address, value_names AS names, value_data AS vals FROM savepoint_address WHERE savepoint_id = $1 ORDER BY random() LIMIT 500`,
     [savepointId],
   );
-  for (const s of sample.rows) {
-    const st = await ctx.redis.hgetallBuffer(k.state(k.partitionOf(s.address), s.address));
+  const pipe = ctx.redis.pipeline();
+  for (const s of sample.rows) pipe.hgetallBuffer(k.state(k.partitionOf(s.address), s.address));
+  const states = (await pipe.exec()) ?? [];
+  sample.rows.forEach((s, j) => {
+    const st = states[j][1] as Record<string, Buffer>;
     const live = Object.keys(st).filter((f) => f.startsWith("v:")).sort();
-    const want = (s.names ?? []).map((n) => `v:${n}`);
-    if (live.join("\0") !== want.join("\0") || (s.names ?? []).some((n, i) => !st[`v:${n}`].equals(s.vals![i])))
+    const want = s.names.map((n, i) => [`v:${n}`, s.vals[i]] as const).sort((x, y) => (x[0] < y[0] ? -1 : 1));
+    if (live.join("\0") !== want.map((w) => w[0]).join("\0") || want.some(([f, v]) => !st[f].equals(v)))
       throw new Error(`rollback verification failed: Redis state of ${s.address} differs from the savepoint`);
-  }
+  });
 }

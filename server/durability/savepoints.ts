@@ -13,7 +13,7 @@ import type { Savepoint as SavepointRow } from "../generated/prisma/client.ts";
 import { applicationTypes } from "./app-types";
 import { readCursor } from "./checkpoint-store";
 import { controlQueue, savepointJobId } from "./control-queue";
-import { attachLoadTables, createLoadTables, dropSavepointTables, indexLoadTable } from "./savepoint-tables";
+import { attachLoadTables, createLoadTables, dropSavepointTables, indexLoadTable, savepointTable } from "./savepoint-tables";
 
 type View = z.infer<typeof SavepointView>;
 type Progress = z.infer<typeof SavepointProgress>;
@@ -38,6 +38,7 @@ export function toSavepointView(row: SavepointRow, application: string, progress
     timers: row.timers,
     error: row.error,
     restoredAt: row.restoredAt?.toISOString() ?? null,
+    base: row.baseId === null ? null : { id: row.baseId, addresses: row.fromBase },
     progress,
   };
 }
@@ -91,7 +92,7 @@ export interface DurabilityDeps {
  * cut at the cursor it shows — state, in-flight messages and pending timers together — and dispatch never
  * pauses: the checkpointer keeps committing newer rounds beside it.
  */
-export async function takeSavepoint(deps: DurabilityDeps, id: string, progress: (p: Progress) => Promise<void> | void = () => undefined): Promise<SavepointRow> {
+export async function takeSavepoint(deps: DurabilityDeps, id: string, progress: (p: Progress) => Promise<void> | void = () => undefined, keep: string[] = []): Promise<SavepointRow> {
   const { ctx, pool } = deps;
   const started = Date.now();
   const row = await findSavepoint(ctx, id);
@@ -111,25 +112,52 @@ export async function takeSavepoint(deps: DurabilityDeps, id: string, progress: 
         const snapshot = (await c.query<{ s: string }>(`SELECT pg_export_snapshot() AS s`)).rows[0].s;
         const cursor = (await readCursor(c))!;
         const types = await applicationTypes(c, registry, row.application.name);
-        const counts = await copyCheckpoint(pool, c, snapshot, id, types);
+        const counts = await copyCheckpoint(pool, c, snapshot, id, types, await lockBase(ctx, c, row.applicationId, id));
         await attachLoadTables(c, id, counts.split);
         await c.query(
           `UPDATE savepoint SET status = 'complete', seq = $2, "functionTypes" = $3, addresses = $4, "values" = $5, messages = $6, timers = $7, bytes = $8,
-                  "finishedAt" = now(), "durationMs" = $9 WHERE id = $1`,
-          [id, cursor.seq, types, counts.addresses, counts.values, counts.messages, counts.timers, counts.bytes, Date.now() - started],
+                  "finishedAt" = now(), "durationMs" = $9, "baseId" = $10, "fromBase" = $11 WHERE id = $1`,
+          [id, cursor.seq, types, counts.addresses, counts.values, counts.messages, counts.timers, counts.bytes, Date.now() - started, counts.base, counts.fromBase],
         );
         return counts;
       },
       "REPEATABLE READ",
     );
     await progress({ phase: "complete", target, done: done.addresses, total: done.addresses });
-    await applyRetention(ctx, pool, row.applicationId);
+    await applyRetention(ctx, pool, row.applicationId, keep);
     return await ctx.db.savepoint.findUniqueOrThrow({ where: { id } });
   } catch (e) {
     await ctx.db.savepoint.update({ where: { id }, data: { status: "failed", error: (e as Error).message, finishedAt: new Date(), durationMs: Date.now() - started } });
     await dropSavepointTables(pool, [id]).catch(() => undefined);
     throw e;
   }
+}
+
+/** A savepoint's unchanged addresses can be copied from: a complete savepoint of this deployment, with its cut. */
+interface Base {
+  id: string;
+  seq: number;
+  functionTypes: string[];
+}
+
+/**
+ * The newest complete savepoint of the application taken here (not imported: its cut is this deployment's), its
+ * table locked for this transaction so that retention cannot drop it while it is read; null if there is none
+ * or its table is gone.
+ */
+async function lockBase(ctx: Ctx, c: pg.ClientBase, applicationId: string, id: string): Promise<Base | null> {
+  const b = await ctx.db.savepoint.findFirst({
+    where: { applicationId, status: "complete", origin: { not: "import" }, seq: { not: null }, id: { not: id } },
+    orderBy: { seq: "desc" },
+    select: { id: true, seq: true, functionTypes: true },
+  });
+  if (!b) return null;
+  const t = savepointTable(b.id);
+  if ((await c.query<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [t])).rows[0].t === null) return null;
+  await c.query(`LOCK TABLE "${t}" IN ACCESS SHARE MODE`);
+  // deleted (retention) between the lookup and the lock: its table was dropped first
+  if (!(await c.query(`SELECT 1 FROM savepoint WHERE id = $1 AND status = 'complete'`, [b.id])).rowCount) return null;
+  return { id: b.id, seq: Number(b.seq), functionTypes: b.functionTypes };
 }
 
 export async function waitForCheckpoint(pool: pg.Pool, target: number, timeoutMs: number): Promise<void> {
@@ -147,7 +175,7 @@ export async function waitForCheckpoint(pool: pg.Pool, target: number, timeoutMs
  * planner's choice) reads the heap at random: 5.2 s for 500k addresses against 1.8 s for scanning both tables
  * and joining by hash (measured, 1M addresses in shuffled order). The load table has no index to keep in order.
  */
-async function planForBulk(c: pg.ClientBase): Promise<void> {
+export async function planForBulk(c: pg.ClientBase): Promise<void> {
   await c.query(`SET LOCAL enable_indexscan = off`);
   await c.query(`SET LOCAL enable_bitmapscan = off`);
   await c.query(`SET LOCAL work_mem = '256MB'`);
@@ -156,17 +184,20 @@ async function planForBulk(c: pg.ClientBase): Promise<void> {
 /**
  * INSERT … SELECT inside Postgres: no row crosses the network. One row per address, its values aggregated
  * inline from cp_value (a hash join of two sequential scans, then grouped: only the application's values are
- * aggregated), into the savepoint's own detached tables. The addresses are
+ * aggregated), into the savepoint's own detached tables. With a base (the application's newest savepoint), only
+ * the addresses changed since the base's cut are aggregated; the others' rows are copied from the base as they
+ * are, which is the same content (cp_address.seq). The addresses are
  * split at a sampled median into two halves, each a table with no index yet: the upper half is copied and indexed
  * on a second connection that imported the snapshot of `c`, in parallel with the lower half on `c` (an index
  * built in one sorted pass after the load, not row by row). The upper half commits first, into a table no reader
  * sees until `c` attaches both (takeSavepoint); if `c` fails, the tables are dropped (the savepoint is never
  * `complete` without both halves).
  */
-async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string, id: string, types: string[]) {
+async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string, id: string, types: string[], base: Base | null) {
   const one = async (q: pg.ClientBase, sql: string, params: unknown[] = [id, types]) => {
-    const r = await q.query<{ n: string; v: string; b: string }>(sql, params);
-    return { n: Number(r.rows[0].n), v: Number(r.rows[0].v ?? 0), b: Number(r.rows[0].b) };
+    const r = await q.query<{ n: string; v: string; b: string; changed?: string }>(sql, params);
+    const n = Number(r.rows[0].n);
+    return { n, v: Number(r.rows[0].v ?? 0), b: Number(r.rows[0].b), fromBase: r.rows[0].changed === undefined ? 0 : n - Number(r.rows[0].changed) };
   };
   // Any split point is correct (the halves are [-∞, m) and [m, ∞)); a good one halves the work. The sample is
   // ~200 pages of the table, by its size on disk (statistics may not exist yet): all of a small table, so small
@@ -185,18 +216,30 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
   const copyAddresses = async (q: pg.ClientBase, range: "low" | "high" | "all") => {
     const cond = (col: string) => (range === "all" ? "" : range === "low" ? `AND ${col} < $3` : `AND ${col} >= $3`);
     const table = range === "high" ? highTable! : lowTable!;
+    const params: unknown[] = range === "all" ? [id, types] : [id, types, m];
+    const at = (v: unknown) => `$${params.push(v)}`;
+    // with a base: the addresses changed since its cut (or of a type it did not have) are aggregated, the rest
+    // copied from it as they are (unchanged since its cut ⇔ the same row: see cp_address.seq)
+    const changed = base === null ? "" : `AND (seq IS NULL OR seq > ${at(base.seq)} OR function_type <> ALL(${at(base.functionTypes)}))`;
+    const fromBase =
+      base === null
+        ? ""
+        : `SELECT $1::uuid, b.address, b.function_type, b.version, b.invoked_at, b.value_names, b.value_data, b.value_written, b.value_bytes
+             FROM savepoint_address b WHERE b.savepoint_id = ${at(base.id)} AND b.function_type = ANY($2) ${cond("b.address")}
+              AND NOT EXISTS (SELECT 1 FROM a WHERE a.address = b.address)
+           UNION ALL `;
     const copied = await one(
       q,
-      `WITH i AS (INSERT INTO "${table}" (savepoint_id, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes)
-         SELECT $1, a.address, a.function_type, a.version, a.invoked_at, coalesce(array_agg(v.name) FILTER (WHERE v.name IS NOT NULL), '{}'),
+      `WITH a AS ${base === null ? "NOT " : ""}MATERIALIZED (SELECT * FROM cp_address WHERE function_type = ANY($2) ${cond("address")} ${changed}),
+       i AS (INSERT INTO "${table}" (savepoint_id, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes)
+         ${fromBase}SELECT $1::uuid, a.address, a.function_type, a.version, a.invoked_at, coalesce(array_agg(v.name) FILTER (WHERE v.name IS NOT NULL), '{}'),
                 coalesce(array_agg(v.value) FILTER (WHERE v.name IS NOT NULL), '{}'), coalesce(array_agg(v.written_at) FILTER (WHERE v.name IS NOT NULL), '{}'),
                 coalesce(sum(octet_length(v.value)), 0)::int
-           FROM (SELECT * FROM cp_address WHERE function_type = ANY($2) ${cond("address")}) a
-           LEFT JOIN cp_value v ON v.address = a.address ${cond("v.address")}
+           FROM a LEFT JOIN cp_value v ON v.address = a.address ${cond("v.address")}
           GROUP BY a.address, a.function_type, a.version, a.invoked_at
          RETURNING cardinality(value_names) AS nv, value_bytes AS b)
-       SELECT count(*) AS n, coalesce(sum(nv), 0) AS v, coalesce(sum(b), 0) AS b FROM i`,
-      range === "all" ? [id, types] : [id, types, m],
+       SELECT count(*) AS n, coalesce(sum(nv), 0) AS v, coalesce(sum(b), 0) AS b${base === null ? "" : ", (SELECT count(*) FROM a) AS changed"} FROM i`,
+      params,
     );
     // halves build their indexes in parallel; a whole table gets its index when attached
     if (range !== "all") await indexLoadTable(q, table);
@@ -229,8 +272,9 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
          SELECT $1, partition, id, sender_type, due_at, data FROM cp_timer WHERE sender_type = ANY($2) RETURNING octet_length(data) AS len)
        SELECT count(*) AS n, 0 AS v, coalesce(sum(len), 0) AS b FROM i`,
     );
-    const high = (await upper) ?? { n: 0, v: 0, b: 0 };
-    return { split: m, addresses: lower.n + high.n, values: lower.v + high.v, messages: messages.n, timers: timers.n, bytes: lower.b + high.b + messages.b + timers.b };
+    const high = (await upper) ?? { n: 0, v: 0, b: 0, fromBase: 0 };
+    const fromBase = lower.fromBase + high.fromBase;
+    return { split: m, addresses: lower.n + high.n, values: lower.v + high.v, messages: messages.n, timers: timers.n, bytes: lower.b + high.b + messages.b + timers.b, base: base && fromBase > 0 ? base.id : null, fromBase };
   } catch (e) {
     await upper?.catch(() => undefined); // its rows go with the tables (takeSavepoint drops them)
     throw e;
@@ -238,12 +282,13 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
 }
 
 /**
- * Keeps the newest SAVEPOINT_RETAIN complete savepoints of an application, and always the newest one and every
- * one a rollback restored (a rollback may have to be explained or repeated).
+ * Keeps the newest SAVEPOINT_RETAIN complete savepoints of an application, and always the newest one, every
+ * one a rollback restored (a rollback may have to be explained or repeated) and those in `keep` (a rollback's
+ * target while it runs).
  */
-export async function applyRetention(ctx: Ctx, pool: pg.Pool, applicationId: string): Promise<number> {
+export async function applyRetention(ctx: Ctx, pool: pg.Pool, applicationId: string, keep: string[] = []): Promise<number> {
   const complete = await ctx.db.savepoint.findMany({ where: { applicationId, status: { in: ["complete", "failed"] } }, orderBy: { createdAt: "desc" }, select: { id: true, restoredAt: true } });
-  const drop = complete.slice(Math.max(1, ctx.env.SAVEPOINT_RETAIN)).filter((s) => s.restoredAt === null);
+  const drop = complete.slice(Math.max(1, ctx.env.SAVEPOINT_RETAIN)).filter((s) => s.restoredAt === null && !keep.includes(s.id));
   // their tables first (a drop is instant; the delete rule would delete their rows one by one), and any table
   // whose savepoint is gone (a deleted application's)
   await dropSavepointTables(pool, drop.map((d) => d.id));

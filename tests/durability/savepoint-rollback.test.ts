@@ -8,6 +8,7 @@ import { applyModule, playgroundPayloads, send, sendJson, sleep, waitRegistrySyn
 import { showcaseModule } from "../support/fixtures/showcase-module";
 import { startRecordingFunctions, type RecordingFunctions } from "../support/fixtures/recording-functions";
 import { redisSnapshot, type DurableSnapshot } from "../support/durable-snapshot";
+import { createPgPool } from "@/server/pg";
 import { quiet as quietFixture, rollBack, takeSavepoint } from "../support/fixtures/savepoints";
 
 // whole journeys through real workers (pauses, savepoints, rollbacks): slower than one test usually is
@@ -89,6 +90,41 @@ describe("savepoints", () => {
     expect(sp.functionTypes).toEqual(["showcase/storage"]);
     expect(Number(sp.bytes)).toBeGreaterThan(0);
     expect(savepointJobId(sp.id)).toContain(sp.id);
+    expect(sp.base).toBeNull(); // the application's first: every address read from the checkpoint
+  });
+
+  it("a later savepoint copies the rows of addresses unchanged since the last one and reads the others: the rows the checkpoint holds", async () => {
+    const first = (await env.call("GET", "/api/v1/applications/{app}/savepoints", { params: { app: APP } })).json.savepoints[0];
+    expect((await storage("a1", { op: "write", value: "changed" })).status).toBe(202);
+    expect((await storage("a2", { op: "set-json", greeting: "hi" })).status).toBe(202);
+    expect((await storage("a3", { op: "set-json", greeting: "gone" })).status).toBe(202);
+    expect((await storage("a3", { op: "delete-json" })).status).toBe(202);
+    expect((await storage("b0", { op: "write", value: "new" })).status).toBe(202);
+    expect((await fanout("f9", "c9", 2)).status).toBe(202); // addresses of types the first savepoint did not have
+    await quiet();
+    const sp = await savepoint("second");
+    // of the first's five addresses, a0 and a4 are unchanged (a3's value came and went, but it was invoked)
+    expect(sp.base).toEqual({ id: first.id, addresses: 2 });
+    const pool = createPgPool(env.ctx.databaseUrl, 1);
+    try {
+      const rows = async (sql: string, params: unknown[]) =>
+        (await pool.query(sql, params)).rows.map((r) => JSON.stringify(r, (_, v) => (v && v.type === "Buffer" ? Buffer.from(v.data).toString("base64") : v)));
+      const saved = await rows(
+        `SELECT s.address, s.function_type, s.version::text, s.invoked_at::text, u.name, u.value, u.written_at::text
+           FROM savepoint_address s LEFT JOIN LATERAL unnest(s.value_names, s.value_data, s.value_written) AS u(name, value, written_at) ON true
+          WHERE s.savepoint_id = $1 ORDER BY 1, 5`,
+        [sp.id],
+      );
+      const live = await rows(
+        `SELECT a.address, a.function_type, a.version::text, a.invoked_at::text, v.name, v.value, v.written_at::text
+           FROM cp_address a LEFT JOIN cp_value v ON v.address = a.address WHERE a.function_type = ANY($1) ORDER BY 1, 5`,
+        [sp.functionTypes],
+      );
+      expect(saved.length).toBeGreaterThan(15);
+      expect(saved).toEqual(live);
+    } finally {
+      await pool.end();
+    }
   });
 });
 
@@ -106,12 +142,12 @@ describe("rollback", () => {
     for (let i = 0; i < 3; i++) expect((await storage("q1", { op: "write", value: `q${i}` })).status).toBe(202);
     await quiet();
     target = await savepoint("before the mess");
-    atSavepoint = ofApp(await redisSnapshot(env.ctx));
+    const savedRaw = await redisSnapshot(env.ctx);
+    atSavepoint = ofApp(savedRaw);
     expect(target).toMatchObject({ timers: 1, messages: 4 });
     expect(atSavepoint.mailboxes["showcase/storage/q1"]).toHaveLength(3);
     await pause(false);
     await quiet();
-    const versionsBefore = await redisSnapshot(env.ctx);
 
     // the mess: overwrite, new addresses, cancel the pending timer, a new timer
     for (let i = 0; i < 5; i++) expect((await storage(`a${i}`, { op: "write", value: `mess${i}` })).status).toBe(202);
@@ -124,6 +160,7 @@ describe("rollback", () => {
 
     // the other application flows during the rollback; this one is paused, so the restored mailboxes stay put
     await pause(true);
+    const beforeRollback = await redisSnapshot(env.ctx);
     const otherSent = (async () => {
       for (let i = 0; i < 20; i++) {
         expect((await greet("bob")).status).toBe(202);
@@ -135,8 +172,16 @@ describe("rollback", () => {
 
     const after = await redisSnapshot(env.ctx);
     expect(ofApp(after)).toEqual(atSavepoint);
-    const maxBefore = Math.max(...Object.values(versionsBefore.addresses).map((a) => a.version));
-    for (const [a, v] of Object.entries(after.addresses)) if (a.startsWith("showcase/") && (atSavepoint.addresses[a] || a.startsWith("showcase/storage/new"))) expect(v.version, a).toBeGreaterThan(maxBefore);
+    // an address the rollback rewrote has a version above any used before; one whose state and mailbox already
+    // were the savepoint's was left alone, version and all
+    const maxBefore = Math.max(...Object.values(beforeRollback.addresses).map((a) => a.version));
+    const content = (s: DurableSnapshot, a: string) => JSON.stringify([s.addresses[a] ? { ...s.addresses[a], version: 0 } : null, s.mailboxes[a] ?? []]);
+    const rewritten = Object.keys(after.addresses).filter((a) => a.startsWith("showcase/") && content(beforeRollback, a) !== content(savedRaw, a));
+    const untouched = Object.keys(after.addresses).filter((a) => a.startsWith("showcase/") && !rewritten.includes(a));
+    expect(rewritten).toEqual(expect.arrayContaining(["showcase/storage/a0", "showcase/storage/new0", "showcase/counter/c0"]));
+    expect(untouched).toEqual(expect.arrayContaining(["showcase/counter/c1", "showcase/fanout/f1"]));
+    for (const a of rewritten) expect(after.addresses[a].version, a).toBeGreaterThan(maxBefore);
+    for (const a of untouched) expect(after.addresses[a].version, a).toBe(beforeRollback.addresses[a].version);
     // a rollback leaves a paused application paused; resumed, the restored messages run once each, in order
     expect((await env.call("GET", "/api/v1/applications/{app}", { params: { app: APP } })).json.paused).toBe(true);
     await pause(false);
