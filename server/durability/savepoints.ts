@@ -178,6 +178,9 @@ export async function waitForCheckpoint(pool: pg.Pool, target: number, timeoutMs
 export async function planForBulk(c: pg.ClientBase): Promise<void> {
   await c.query(`SET LOCAL enable_indexscan = off`);
   await c.query(`SET LOCAL enable_bitmapscan = off`);
+  // and no nested loop over an underestimated side: an incremental copy's anti-join with its changed addresses,
+  // estimated at a few rows, re-scanned them once per copied row (9.3 s for 50k rows instead of 0.2 s)
+  await c.query(`SET LOCAL enable_nestloop = off`);
   await c.query(`SET LOCAL work_mem = '256MB'`);
 }
 
