@@ -44,10 +44,15 @@ export async function createLoadTables(pool: pg.Pool, id: string, split: string 
   return [lo, hi];
 }
 
-/** Builds a loaded table's primary key, in one sorted pass (the index of a million addresses sorts in memory). */
+/**
+ * Builds a loaded table's primary key, in one sorted pass (the index of a million addresses sorts in memory), and
+ * its statistics: without them the planner takes a new table for a few rows, and the next savepoint (copying from
+ * this one) and a rollback onto it chose plans for that.
+ */
 export async function indexLoadTable(c: pg.ClientBase, table: string): Promise<void> {
   await c.query(`SET LOCAL maintenance_work_mem = '256MB'`);
   await c.query(`ALTER TABLE "${table}" ADD PRIMARY KEY (savepoint_id, address)`);
+  await c.query(`ANALYZE "${table}"`);
 }
 
 /** Makes the loaded (and indexed) tables the savepoint's partition, in the caller's transaction. */
