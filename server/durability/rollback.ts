@@ -97,12 +97,13 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
 
     await phase("diffing");
     const plan = await planRestore(c, target, job.preRollbackId, types);
-    const unchanged = plan.unchanged;
 
     await phase("restoring");
     await ctx.redis.set(rollbackInProgressKey(plane.keys.prefix), job.preRollbackId, "PX", 600_000);
     const version = await ctx.redis.incr(plane.keys.seq);
-    const counts = await restoreAll(ctx, c, pool, target.id, types, version, progress);
+    const { rows: fromTarget, ...counts } = await restoreAll(ctx, c, pool, target.id, types, version, progress);
+    // every address row of the savepoint is either rewritten (read by the restore) or already equal
+    const unchanged = target.addresses - fromTarget;
 
     await phase("checkpointing"); // the checkpoint copies the restored addresses' rows from the savepoint
     await waitForCheckpoint(pool, await plane.sequence(), CHECKPOINT_WAIT_MS);
@@ -136,7 +137,6 @@ const mailboxOf = (sp: string) => `SELECT address, row_number() OVER (PARTITION 
 interface RestorePlan {
   /** The target's cut, when "unchanged since it" is read off cp_address.seq; null: found by diffing two savepoints. */
   since: number | null;
-  unchanged: number;
 }
 
 /**
@@ -151,7 +151,7 @@ interface RestorePlan {
  * Either way, an address whose mailbox differs from the target's (as the automatic savepoint holds it) is
  * rewritten.
  */
-async function planRestore(c: pg.ClientBase, target: { id: string; seq: bigint | null; origin: string; functionTypes: string[]; addresses: number }, liveId: string, types: string[]): Promise<RestorePlan> {
+async function planRestore(c: pg.ClientBase, target: { id: string; seq: bigint | null; origin: string; functionTypes: string[] }, liveId: string, types: string[]): Promise<RestorePlan> {
   const since = target.seq !== null && target.origin !== "import" ? Number(target.seq) : null;
   const mailboxes = `SELECT address FROM (((${mailboxOf("$1")}) EXCEPT (${mailboxOf("$2")})) UNION ALL ((${mailboxOf("$2")}) EXCEPT (${mailboxOf("$1")}))) m`;
   await c.query(`DROP TABLE IF EXISTS rb_addr`);
@@ -183,8 +183,7 @@ async function planRestore(c: pg.ClientBase, target: { id: string; seq: bigint |
   }
   await c.query(`CREATE UNIQUE INDEX ON rb_addr (address)`);
   await c.query(`ANALYZE rb_addr`);
-  const rewritten = await c.query<{ n: string }>(`SELECT count(*) AS n FROM rb_addr r WHERE EXISTS (SELECT 1 FROM savepoint_address t WHERE t.savepoint_id = $1 AND t.address = r.address)`, [target.id]);
-  return { since, unchanged: target.addresses - Number(rewritten.rows[0].n) };
+  return { since };
 }
 
 /** Every live worker routes with at least registry version v (so none dispatches the paused application). */
@@ -245,6 +244,7 @@ async function bounded(calls: Array<() => Promise<unknown>>, limit: number): Pro
 async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, savepointId: string, types: string[], version: number, progress: Progress) {
   let restored = 0;
   let removed = 0;
+  let rows = 0;
   const total = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM rb_addr`)).rows[0].n);
   // Pages in address order; each page's savepoint rows are read by primary key on other pooled connections
   // (the page's addresses may be spread over the whole key range), and the next page is read while this one
@@ -285,6 +285,7 @@ async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, sa
       (r.names ?? []).forEach((name, i) => a.values.push({ name, value: r.data![i], writtenAt: Number(r.written![i]) }));
     }
     for (const m of cur.msgs) byAddress.get(m.address)!.mailbox.push(m.entry);
+    rows += cur.addrs.length;
     const present = new Set([...cur.addrs.map((r) => r.address), ...cur.msgs.map((m) => m.address)]);
     const byPartition = new Map<number, RestoredAddress[]>();
     for (const a of byAddress.values()) {
@@ -309,7 +310,7 @@ async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, sa
     [...new Set([...rm.keys(), ...add.keys()])].map((p) => () => plane.restore(p, savepointId, version, [], rm.get(p) ?? [], add.get(p) ?? [])),
     RESTORE_CALLS_IN_FLIGHT,
   );
-  return { restored, removed, timersRemoved: live.rows.length, timersRestored: saved.rows.length };
+  return { restored, removed, timersRemoved: live.rows.length, timersRestored: saved.rows.length, rows };
 }
 
 /**
