@@ -23,14 +23,21 @@ export function createPgPool(databaseUrl: string, max = 4): pg.Pool {
 export async function inTransaction<T>(pool: pg.Pool, run: (c: pg.PoolClient) => Promise<T>, isolation = "READ COMMITTED"): Promise<T> {
   const c = await pool.connect();
   try {
-    await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
-    const out = await run(c);
+    return await inClientTransaction(c, () => run(c), isolation);
+  } finally {
+    c.release();
+  }
+}
+
+/** One transaction on a client the caller holds (its temporary tables stay with it); rolled back on any error. */
+export async function inClientTransaction<T>(c: pg.ClientBase, run: () => Promise<T>, isolation = "READ COMMITTED"): Promise<T> {
+  await c.query(`BEGIN ISOLATION LEVEL ${isolation}`);
+  try {
+    const out = await run();
     await c.query("COMMIT");
     return out;
   } catch (e) {
     await c.query("ROLLBACK").catch(() => undefined);
     throw e;
-  } finally {
-    c.release();
   }
 }

@@ -7,13 +7,14 @@ import { findApplication, setApplicationPaused } from "../registry/applications"
 import { currentRegistryVersion } from "../registry/registry-bus";
 import { loadRegistrySnapshot } from "../registry/registry-snapshot";
 import { liveWorkers } from "../operations/workers";
+import { inClientTransaction } from "../pg";
 import { dataPlaneFor, planeOf } from "../dispatch/plane";
 import { parseAddress, functionTypeOf } from "../dispatch/keys";
 import type { DataPlane, RestoredAddress, RestoredTimer } from "../dispatch/data-plane";
 import { applicationTypes } from "./app-types";
 import { rollbackInProgressKey } from "./lag";
 import { controlQueue, rollbackJobId } from "./control-queue";
-import { findSavepoint, planForBulk, requestSavepoint, takeSavepoint, waitForCheckpoint, type DurabilityDeps } from "./savepoints";
+import { changedSinceCut, findSavepoint, planForBulk, requestSavepoint, takeSavepoint, waitForCheckpoint, type DurabilityDeps } from "./savepoints";
 
 export const EGRESS_NOT_RECALLED =
   "A rollback replaces the application's state, mailboxes and delayed messages; egress records already emitted (Kafka, Kinesis, webhooks, playground topics) are not recalled.";
@@ -96,7 +97,9 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     await takeSavepoint(deps, job.preRollbackId, undefined, [target.id]); // (its retention must not drop the target)
 
     await phase("diffing");
-    const plan = await planRestore(c, target, job.preRollbackId, types);
+    // the target's cut, when "unchanged since it" can be read off cp_address.seq (not for a file's savepoint)
+    const since = target.seq !== null && target.origin !== "import" ? Number(target.seq) : null;
+    await planRestore(c, target, since, job.preRollbackId, types);
 
     await phase("restoring");
     await ctx.redis.set(rollbackInProgressKey(plane.keys.prefix), job.preRollbackId, "PX", 600_000);
@@ -108,7 +111,7 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     await phase("checkpointing"); // the checkpoint copies the restored addresses' rows from the savepoint
     await waitForCheckpoint(pool, await plane.sequence(), CHECKPOINT_WAIT_MS);
     await phase("verifying");
-    await verify(ctx, c, target.id, job.preRollbackId, types, plan.since);
+    await verify(ctx, c, target, since, job.preRollbackId, types);
     await c.query(`DROP TABLE rb_addr`);
     await ctx.redis.del(rollbackInProgressKey(plane.keys.prefix));
 
@@ -130,18 +133,14 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
   }
 }
 
-/** An address's messages in order, numbered from 1 (a mailbox compared as a sequence, whatever its seq numbers). */
-const mailboxOf = (sp: string) => `SELECT address, row_number() OVER (PARTITION BY address ORDER BY seq, idx) AS rn, entry FROM savepoint_message WHERE savepoint_id = ${sp}`;
-
-/** What the restore rewrites is in rb_addr; how it was found decides how verify checks the rest. */
-interface RestorePlan {
-  /** The target's cut, when "unchanged since it" is read off cp_address.seq; null: found by diffing two savepoints. */
-  since: number | null;
-}
+/** Each address's messages of these rows in order, numbered from 1 (a mailbox compared as a sequence, whatever its seq numbers). */
+const numberedMessages = (rows: string) => `SELECT address, row_number() OVER (PARTITION BY address ORDER BY seq, idx) AS rn, entry FROM ${rows}`;
+/** A savepoint's mailboxes, numbered. */
+const mailboxOf = (sp: string) => numberedMessages(`savepoint_message WHERE savepoint_id = ${sp}`);
 
 /**
  * Fills the temporary table rb_addr (on `c`) with the addresses the rollback rewrites; the others already hold
- * the target's content. For a savepoint of this deployment (its cut `seq` known), those are the application's
+ * the target's content. For a savepoint of this deployment (its cut `since` known), those are the application's
  * addresses changed since the cut — cp_address.seq after it, or of a function type the savepoint did not have —
  * an index-free scan of one narrow table, however many addresses the application has; a row's content at its
  * last change is its content until the next one, and cp_address rows are never deleted. For an imported one,
@@ -151,17 +150,15 @@ interface RestorePlan {
  * Either way, an address whose mailbox differs from the target's (as the automatic savepoint holds it) is
  * rewritten.
  */
-async function planRestore(c: pg.ClientBase, target: { id: string; seq: bigint | null; origin: string; functionTypes: string[] }, liveId: string, types: string[]): Promise<RestorePlan> {
-  const since = target.seq !== null && target.origin !== "import" ? Number(target.seq) : null;
+async function planRestore(c: pg.ClientBase, target: { id: string; functionTypes: string[] }, since: number | null, liveId: string, types: string[]): Promise<void> {
   const mailboxes = `SELECT address FROM (((${mailboxOf("$1")}) EXCEPT (${mailboxOf("$2")})) UNION ALL ((${mailboxOf("$2")}) EXCEPT (${mailboxOf("$1")}))) m`;
   await c.query(`DROP TABLE IF EXISTS rb_addr`);
-  await c.query("BEGIN");
-  try {
+  await inClientTransaction(c, async () => {
     await planForBulk(c);
     if (since !== null)
       await c.query(
         `CREATE TEMP TABLE rb_addr AS
-           SELECT address FROM cp_address WHERE function_type = ANY($3) AND (seq IS NULL OR seq > $4 OR function_type <> ALL($5))
+           SELECT address FROM cp_address WHERE function_type = ANY($3) AND ${changedSinceCut("$4", "$5")}
            UNION ${mailboxes}`,
         [target.id, liveId, types, since, target.functionTypes],
       );
@@ -176,14 +173,9 @@ async function planRestore(c: pg.ClientBase, target: { id: string; seq: bigint |
            UNION ${mailboxes}`,
         [target.id, liveId],
       );
-    await c.query("COMMIT");
-  } catch (e) {
-    await c.query("ROLLBACK").catch(() => undefined);
-    throw e;
-  }
+  });
   await c.query(`CREATE UNIQUE INDEX ON rb_addr (address)`);
   await c.query(`ANALYZE rb_addr`);
-  return { since };
 }
 
 /** Every live worker routes with at least registry version v (so none dispatches the paused application). */
@@ -253,13 +245,13 @@ async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, sa
     const page = (await c.query<{ address: string }>(`SELECT address FROM rb_addr WHERE address > $1 ORDER BY address LIMIT $2`, [after, PAGE])).rows.map((r) => r.address);
     if (page.length === 0) return null;
     const last = page[page.length - 1];
-    const range = [savepointId, page];
+    const params = [savepointId, page];
     const [addrs, msgs] = await Promise.all([
       pool.query<{ address: string; invoked_at: string | null; names: string[] | null; data: Buffer[] | null; written: string[] | null }>(
         `SELECT address, invoked_at, value_names AS names, value_data AS data, value_written AS written FROM savepoint_address WHERE savepoint_id = $1 AND address = ANY($2::text[])`,
-        range,
+        params,
       ),
-      pool.query<{ address: string; entry: Buffer }>(`SELECT address, entry FROM savepoint_message WHERE savepoint_id = $1 AND address = ANY($2::text[]) ORDER BY address, seq, idx`, range),
+      pool.query<{ address: string; entry: Buffer }>(`SELECT address, entry FROM savepoint_message WHERE savepoint_id = $1 AND address = ANY($2::text[]) ORDER BY address, seq, idx`, params),
     ]);
     return { page, last, addrs: addrs.rows, msgs: msgs.rows };
   };
@@ -314,34 +306,31 @@ async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, sa
 }
 
 /**
- * Live equals the savepoint ($1): the checkpoint (which the restore's changelog entries reached) holds exactly the
- * savepoint's values for every rewritten address (rb_addr), no other address changed after the savepoint's cut
- * (`since`; for an imported savepoint: every other address still has the version the automatic savepoint ($2),
- * diffed equal to the target, saw), and the timers are the savepoint's; every mailbox starts with the savepoint's messages in order (messages sent to the application
- * since may follow). Then a sample is read from Redis itself.
+ * Live equals the savepoint: the checkpoint (which the restore's changelog entries reached) holds exactly the
+ * savepoint's values for every rewritten address (rb_addr); no other address changed since the savepoint's cut
+ * (`since`; for an imported savepoint, every other address still has the version the automatic savepoint
+ * `liveId`, diffed equal to the target, saw); the timers are the savepoint's; every mailbox starts with the
+ * savepoint's messages in order (messages sent to the application since may follow). Then a sample is read from
+ * Redis itself.
  */
-async function verify(ctx: Ctx, c: pg.ClientBase, savepointId: string, liveId: string, types: string[], since: number | null): Promise<void> {
+async function verify(ctx: Ctx, c: pg.ClientBase, target: { id: string; functionTypes: string[] }, since: number | null, liveId: string, types: string[]): Promise<void> {
+  const savepointId = target.id;
   const q = async (sql: string, params: unknown[] = [savepointId, types]) => Number((await c.query<{ n: string }>(sql, params)).rows[0].n);
   const liveValues = `SELECT v.address, v.name, v.value, v.written_at FROM rb_addr r JOIN cp_value v ON v.address = r.address`;
   const savedValues = `SELECT s.address, u.name, u.value, u.written_at FROM rb_addr r JOIN savepoint_address s ON s.savepoint_id = $1 AND s.address = r.address
                          CROSS JOIN LATERAL unnest(s.value_names, s.value_data, s.value_written) AS u(name, value, written_at)`;
   const valueDiff = await q(`SELECT count(*) AS n FROM ((${savedValues} EXCEPT ${liveValues}) UNION ALL (${liveValues} EXCEPT ${savedValues})) d`, [savepointId]);
-  await c.query("BEGIN");
-  let moved: number;
-  try {
+  const moved = await inClientTransaction(c, async () => {
     await planForBulk(c);
-    moved =
-      since !== null
-        ? await q(`SELECT count(*) AS n FROM cp_address a WHERE function_type = ANY($1) AND (seq IS NULL OR seq > $2) AND NOT EXISTS (SELECT 1 FROM rb_addr r WHERE r.address = a.address)`, [types, since])
-        : await q(
-            `SELECT count(*) AS n FROM savepoint_address p LEFT JOIN cp_address a ON a.address = p.address
-              WHERE p.savepoint_id = $1 AND NOT EXISTS (SELECT 1 FROM rb_addr r WHERE r.address = p.address) AND a.version IS DISTINCT FROM p.version`,
-            [liveId],
-          );
-  } finally {
-    await c.query("COMMIT");
-  }
-  const liveMsgs = `SELECT address, row_number() OVER (PARTITION BY address ORDER BY seq, idx) AS rn, entry FROM cp_message WHERE function_type = ANY($2)`;
+    return since !== null
+      ? q(`SELECT count(*) AS n FROM cp_address a WHERE function_type = ANY($1) AND ${changedSinceCut("$2", "$3")} AND NOT EXISTS (SELECT 1 FROM rb_addr r WHERE r.address = a.address)`, [types, since, target.functionTypes])
+      : q(
+          `SELECT count(*) AS n FROM savepoint_address p LEFT JOIN cp_address a ON a.address = p.address
+            WHERE p.savepoint_id = $1 AND NOT EXISTS (SELECT 1 FROM rb_addr r WHERE r.address = p.address) AND a.version IS DISTINCT FROM p.version`,
+          [liveId],
+        );
+  });
+  const liveMsgs = numberedMessages(`cp_message WHERE function_type = ANY($2)`);
   const msgDiff = await q(`SELECT count(*) AS n FROM ((${mailboxOf("$1")}) EXCEPT (${liveMsgs})) d`);
   const savedTimers = `SELECT partition, id, due_at, data FROM savepoint_timer WHERE savepoint_id = $1`;
   const liveTimers = `SELECT partition, id, due_at, data FROM cp_timer WHERE sender_type = ANY($2)`;
