@@ -225,13 +225,17 @@ describe("bad replies park exactly their address, with an error that says what w
     expect((await inspectAddress(env.ctx, "bad/flaky/1")).parked, "served while the flaky address was still retrying").toBe(false);
 
     const view = await waitParked(env.ctx, "bad/flaky/1", 10_000);
-    const m = /^calling (\S+) failed after (\d+) attempts within the 1000 ms call budget; last error: HTTP 500: boom$/.exec(view.meta.perr);
+    // the error that caused the retries is the one reported, even when the budget cuts off the last attempt
+    const m = /^calling (\S+) failed after (\d+) attempts within the 1000 ms call budget; last error: HTTP 500: boom( \(then the budget ran out during attempt \d+\))?$/.exec(view.meta.perr);
     expect(m, view.meta.perr).not.toBeNull();
     expect(m![1]).toBe(url("flaky"));
     const attempts = Number(m![2]);
     expect(attempts).toBeGreaterThan(1);
     expect(Number(view.meta.patt)).toBe(attempts);
-    expect(callsTo("bad/flaky/1")).toHaveLength(attempts);
+    // an attempt cut off by the budget may not have reached the function
+    const calls = callsTo("bad/flaky/1").length;
+    if (m![3]) expect([attempts - 1, attempts]).toContain(calls);
+    else expect(calls).toBe(attempts);
     expect(view.mailbox).toHaveLength(1);
   });
 });
