@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { ChangeFold } from "./changelog";
+import { addressRows } from "./savepoint-tables";
 
 export interface Cursor {
   seq: number;
@@ -73,11 +74,14 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
     for (const [address, x] of fold.restores) (bySavepoint.get(x.savepointId) ?? bySavepoint.set(x.savepointId, []).get(x.savepointId)!).push({ address, ...x });
     for (const [sp, list] of bySavepoint) {
       const addrs = list.map((x) => x.address);
+      // the savepoint's address rows, its base's included when it is a delta (a deleted savepoint has none)
+      const ref = (await c.query<{ baseId: string | null; functionTypes: string[] }>(`SELECT "baseId", "functionTypes" FROM savepoint WHERE id = $1`, [sp])).rows[0];
+      const rows = addressRows({ id: sp, baseId: ref?.baseId ?? null, functionTypes: ref?.functionTypes ?? [] });
       await c.query(
         `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at, seq)
          SELECT r.address, r.function_type, r.version, sa.invoked_at, r.at, r.seq
            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) AS r(address, function_type, version, at, seq)
-           LEFT JOIN LATERAL (SELECT invoked_at FROM savepoint_address WHERE savepoint_id = $1 AND address = r.address OFFSET 0) sa ON true
+           LEFT JOIN LATERAL (SELECT invoked_at FROM ${rows} x WHERE x.savepoint_id = $1::uuid AND x.address = r.address OFFSET 0) sa ON true
          ON CONFLICT (address) DO UPDATE SET version = EXCLUDED.version, invoked_at = EXCLUDED.invoked_at, updated_at = EXCLUDED.updated_at, seq = EXCLUDED.seq`,
         [sp, addrs, list.map((x) => x.functionType), list.map((x) => x.version), list.map((x) => x.at), list.map((x) => x.seq)],
       );
@@ -88,14 +92,14 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
         `DELETE FROM cp_value WHERE (address, name) IN (
            SELECT v.address, v.name FROM unnest($2::text[]) AS r(address)
              CROSS JOIN LATERAL (SELECT address, name FROM cp_value WHERE address = r.address OFFSET 0) v
-             LEFT JOIN LATERAL (SELECT value_names FROM savepoint_address WHERE savepoint_id = $1 AND address = r.address OFFSET 0) s ON true
+             LEFT JOIN LATERAL (SELECT value_names FROM ${rows} x WHERE x.savepoint_id = $1::uuid AND x.address = r.address OFFSET 0) s ON true
             WHERE NOT (v.name = ANY (coalesce(s.value_names, '{}'))))`,
         [sp, addrs],
       );
       await c.query(
         `INSERT INTO cp_value (address, name, value, written_at)
          SELECT r.address, v.name, v.value, v.written_at FROM unnest($2::text[]) AS r(address)
-           CROSS JOIN LATERAL (SELECT value_names, value_data, value_written FROM savepoint_address WHERE savepoint_id = $1 AND address = r.address OFFSET 0) sa
+           CROSS JOIN LATERAL (SELECT value_names, value_data, value_written FROM ${rows} x WHERE x.savepoint_id = $1::uuid AND x.address = r.address OFFSET 0) sa
            CROSS JOIN LATERAL unnest(sa.value_names, sa.value_data, sa.value_written) AS v(name, value, written_at)
          ON CONFLICT (address, name) DO UPDATE SET value = EXCLUDED.value, written_at = EXCLUDED.written_at
            WHERE (cp_value.value, cp_value.written_at) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.written_at)`,

@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor } from "../state/cursor";
 import { applicationTypes } from "./app-types";
 import { findSavepoint, waitForCheckpoint } from "./savepoints";
 import { specKey, specTypenames } from "./savepoint-format";
+import { valueRows, type SavepointRef } from "./savepoint-tables";
 
 type DiffView = z.infer<typeof Diff>;
 type Entry = z.infer<typeof DiffEntry>;
@@ -31,10 +32,10 @@ interface Side {
   param: string | string[];
 }
 
-const savepointSide = (id: string): Side => ({
-  param: id,
+const savepointSide = (sp: SavepointRef): Side => ({
+  param: sp.id,
   sql: (p) => ({
-    values: `SELECT address, name, value FROM savepoint_value WHERE savepoint_id = ${p}::uuid`,
+    values: `SELECT address, name, value FROM ${valueRows(sp)} v WHERE v.savepoint_id = ${p}::uuid`,
     mailboxes: `SELECT address, count(*)::int AS n FROM savepoint_message WHERE savepoint_id = ${p}::uuid GROUP BY address`,
   }),
 });
@@ -71,10 +72,10 @@ export async function diffSavepoint(ctx: Ctx, pool: pg.Pool, id: string, q: { ag
     if (b.applicationId !== sp.applicationId)
       throw new AppError("bad-request", `savepoint ${b.id} is of application "${b.application.name}", not "${sp.application.name}"; only savepoints of one application can be compared`);
     requireComplete(b.id, b.status);
-    after = savepointSide(b.id);
+    after = savepointSide(b);
   }
   const from = q.cursor === undefined ? "" : decodeCursor(Cursor, q.cursor).after;
-  const before = savepointSide(sp.id);
+  const before = savepointSide(sp);
 
   return inTransaction(
     pool,

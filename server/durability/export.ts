@@ -4,6 +4,7 @@ import { AppError } from "../errors";
 import { functionTypeOf, parseAddress } from "../dispatch/keys";
 import { valueView } from "../state/views";
 import { findSavepoint } from "./savepoints";
+import { addressRows, valueRows, type SavepointRef } from "./savepoint-tables";
 import { SAVEPOINT_FORMAT, SAVEPOINT_FORMAT_VERSION, entryToFile, specKey, specTypenames, timerToFile, type FileAddress, type FileHeader } from "./savepoint-format";
 
 /** Addresses per page: the values, mailboxes and timers of one page are read with three statements (one client: in turn). */
@@ -54,7 +55,7 @@ async function* exportChunks(pool: pg.Pool, sp: Found): AsyncGenerator<string, v
     await c.query(`CREATE INDEX ON ex_timer (sender)`);
     await c.query(
       `CREATE TEMP TABLE ex_addr AS
-         SELECT address FROM savepoint_address WHERE savepoint_id = $1
+         SELECT address FROM ${addressRows(sp)} a
          UNION SELECT address FROM savepoint_message WHERE savepoint_id = $1
          UNION SELECT sender FROM ex_timer`,
       [sp.id],
@@ -64,7 +65,7 @@ async function* exportChunks(pool: pg.Pool, sp: Found): AsyncGenerator<string, v
     await c.query(`ANALYZE ex_timer, ex_addr`);
     const n = (
       await c.query<{ addresses: string; values: string; messages: string; timers: string }>(
-        `SELECT (SELECT count(*) FROM ex_addr) AS addresses, (SELECT count(*) FROM savepoint_value WHERE savepoint_id = $1) AS "values",
+        `SELECT (SELECT count(*) FROM ex_addr) AS addresses, (SELECT coalesce(sum(cardinality(value_names)), 0) FROM ${addressRows(sp)} a) AS "values",
                 (SELECT count(*) FROM savepoint_message WHERE savepoint_id = $1) AS messages, (SELECT count(*) FROM ex_timer) AS timers`,
         [sp.id],
       )
@@ -83,7 +84,7 @@ async function* exportChunks(pool: pg.Pool, sp: Found): AsyncGenerator<string, v
     const typenames = await specTypenames(c, sp.functionTypes);
     let after = "";
     for (;;) {
-      const lines = await readPage(c, sp.id, after, typenames);
+      const lines = await readPage(c, sp, after, typenames);
       if (lines.length === 0) break;
       after = lines[lines.length - 1].address;
       yield lines.map((l) => JSON.stringify(l) + "\n").join("");
@@ -100,18 +101,19 @@ async function* exportChunks(pool: pg.Pool, sp: Found): AsyncGenerator<string, v
   }
 }
 
-async function readPage(c: pg.PoolClient, id: string, after: string, typenames: Map<string, string>): Promise<FileAddress[]> {
+async function readPage(c: pg.PoolClient, sp: SavepointRef, after: string, typenames: Map<string, string>): Promise<FileAddress[]> {
+  const id = sp.id;
   const page = await c.query<{ address: string; version: string | null; invoked_at: string | null }>(
-    `SELECT x.address, a.version, a.invoked_at FROM ex_addr x LEFT JOIN savepoint_address a ON a.savepoint_id = $1 AND a.address = x.address
-      WHERE x.address > $2 ORDER BY x.address LIMIT $3`,
-    [id, after, PAGE],
+    `SELECT x.address, a.version, a.invoked_at FROM (SELECT address FROM ex_addr WHERE address > $1 ORDER BY address LIMIT $2) x
+       LEFT JOIN LATERAL (SELECT version, invoked_at FROM ${addressRows(sp)} s WHERE s.address = x.address) a ON true ORDER BY x.address`,
+    [after, PAGE],
   );
   if (page.rows.length === 0) return [];
   // the page is the range (after, last] of the address order: range scans of the primary keys, whatever the statistics
   const range = [id, after, page.rows[page.rows.length - 1].address];
   const vals = await c.query<{ address: string; name: string; value: Buffer; written_at: string }>(
-    `SELECT address, name, value, written_at FROM savepoint_value WHERE savepoint_id = $1 AND address > $2 AND address <= $3 ORDER BY address, name`,
-    range,
+    `SELECT address, name, value, written_at FROM ${valueRows(sp)} v WHERE address > $1 AND address <= $2 ORDER BY address, name`,
+    range.slice(1),
   );
   const msgs = await c.query<{ address: string; entry: Buffer }>(
     `SELECT address, entry FROM savepoint_message WHERE savepoint_id = $1 AND address > $2 AND address <= $3 ORDER BY address, seq, idx`,

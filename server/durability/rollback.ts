@@ -15,6 +15,7 @@ import { applicationTypes } from "./app-types";
 import { rollbackInProgressKey } from "./lag";
 import { controlQueue, rollbackJobId } from "./control-queue";
 import { changedSinceCut, findSavepoint, planForBulk, requestSavepoint, takeSavepoint, waitForCheckpoint, type DurabilityDeps } from "./savepoints";
+import { addressRows, type SavepointRef } from "./savepoint-tables";
 
 export const EGRESS_NOT_RECALLED =
   "A rollback replaces the application's state, mailboxes and delayed messages; egress records already emitted (Kafka, Kinesis, webhooks, playground topics) are not recalled.";
@@ -94,24 +95,24 @@ export async function runRollback(deps: DurabilityDeps, job: { targetId: string;
     await waitForCheckpoint(pool, await plane.sequence(), CHECKPOINT_WAIT_MS);
 
     await phase("pre-rollback-savepoint");
-    await takeSavepoint(deps, job.preRollbackId, undefined, [target.id]); // (its retention must not drop the target)
+    const pre = await takeSavepoint(deps, job.preRollbackId, undefined, [target.id]); // (its retention must not drop the target)
 
     await phase("diffing");
     // the target's cut, when "unchanged since it" can be read off cp_address.seq (not for a file's savepoint)
     const since = target.seq !== null && target.origin !== "import" ? Number(target.seq) : null;
-    await planRestore(c, target, since, job.preRollbackId, types);
+    await planRestore(c, target, since, pre, types);
 
     await phase("restoring");
     await ctx.redis.set(rollbackInProgressKey(plane.keys.prefix), job.preRollbackId, "PX", 600_000);
     const version = await ctx.redis.incr(plane.keys.seq);
-    const { rows: fromTarget, ...counts } = await restoreAll(ctx, c, pool, target.id, types, version, progress);
+    const { rows: fromTarget, ...counts } = await restoreAll(ctx, c, pool, target, types, version, progress);
     // every address row of the savepoint is either rewritten (read by the restore) or already equal
     const unchanged = target.addresses - fromTarget;
 
     await phase("checkpointing"); // the checkpoint copies the restored addresses' rows from the savepoint
     await waitForCheckpoint(pool, await plane.sequence(), CHECKPOINT_WAIT_MS);
     await phase("verifying");
-    await verify(ctx, c, target, since, job.preRollbackId, types);
+    await verify(ctx, c, target, since, pre, types);
     await c.query(`DROP TABLE rb_addr`);
     await ctx.redis.del(rollbackInProgressKey(plane.keys.prefix));
 
@@ -150,7 +151,7 @@ const mailboxOf = (sp: string) => numberedMessages(`savepoint_message WHERE save
  * Either way, an address whose mailbox differs from the target's (as the automatic savepoint holds it) is
  * rewritten.
  */
-async function planRestore(c: pg.ClientBase, target: { id: string; functionTypes: string[] }, since: number | null, liveId: string, types: string[]): Promise<void> {
+async function planRestore(c: pg.ClientBase, target: SavepointRef, since: number | null, live: SavepointRef, types: string[]): Promise<void> {
   const mailboxes = `SELECT address FROM (((${mailboxOf("$1")}) EXCEPT (${mailboxOf("$2")})) UNION ALL ((${mailboxOf("$2")}) EXCEPT (${mailboxOf("$1")}))) m`;
   await c.query(`DROP TABLE IF EXISTS rb_addr`);
   await inClientTransaction(c, async () => {
@@ -160,18 +161,18 @@ async function planRestore(c: pg.ClientBase, target: { id: string; functionTypes
         `CREATE TEMP TABLE rb_addr AS
            SELECT address FROM cp_address WHERE function_type = ANY($3) AND ${changedSinceCut("$4", "$5")}
            UNION ${mailboxes}`,
-        [target.id, liveId, types, since, target.functionTypes],
+        [target.id, live.id, types, since, target.functionTypes],
       );
     else
       await c.query(
         `CREATE TEMP TABLE rb_addr AS
            SELECT coalesce(t.address, p.address) AS address
-             FROM (SELECT * FROM savepoint_address WHERE savepoint_id = $1) t
-             FULL JOIN (SELECT * FROM savepoint_address WHERE savepoint_id = $2) p ON p.address = t.address
+             FROM ${addressRows(target)} t
+             FULL JOIN ${addressRows(live)} p ON p.address = t.address
             WHERE t.address IS NULL OR p.address IS NULL
                OR (t.function_type, t.invoked_at, t.value_names, t.value_data, t.value_written) IS DISTINCT FROM (p.function_type, p.invoked_at, p.value_names, p.value_data, p.value_written)
            UNION ${mailboxes}`,
-        [target.id, liveId],
+        [target.id, live.id],
       );
   });
   await c.query(`CREATE UNIQUE INDEX ON rb_addr (address)`);
@@ -214,10 +215,10 @@ async function fenceLeases(ctx: Ctx, types: string[]): Promise<void> {
  * on the shared connection, every page's few hundred calls queued ahead of the dispatch of other applications
  * (their calls waited seconds behind a large rollback).
  */
-async function restoreAll(ctx: Ctx, c: pg.ClientBase, pool: pg.Pool, savepointId: string, types: string[], version: number, progress: Progress) {
+async function restoreAll(ctx: Ctx, c: pg.ClientBase, pool: pg.Pool, target: SavepointRef, types: string[], version: number, progress: Progress) {
   const plane = dataPlaneFor({ ...ctx, redis: ctx.redis.duplicate() });
   try {
-    return await restoreWith(plane, c, pool, savepointId, types, version, progress);
+    return await restoreWith(plane, c, pool, target, types, version, progress);
   } finally {
     plane.redis.disconnect();
   }
@@ -233,7 +234,8 @@ async function bounded(calls: Array<() => Promise<unknown>>, limit: number): Pro
 }
 
 /** Rewrites the addresses of rb_addr (on `c`) from the savepoint, then the application's delayed messages. */
-async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, savepointId: string, types: string[], version: number, progress: Progress) {
+async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, target: SavepointRef, types: string[], version: number, progress: Progress) {
+  const savepointId = target.id;
   let restored = 0;
   let removed = 0;
   let rows = 0;
@@ -248,8 +250,8 @@ async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, sa
     const params = [savepointId, page];
     const [addrs, msgs] = await Promise.all([
       pool.query<{ address: string; invoked_at: string | null; names: string[] | null; data: Buffer[] | null; written: string[] | null }>(
-        `SELECT address, invoked_at, value_names AS names, value_data AS data, value_written AS written FROM savepoint_address WHERE savepoint_id = $1 AND address = ANY($2::text[])`,
-        params,
+        `SELECT address, invoked_at, value_names AS names, value_data AS data, value_written AS written FROM ${addressRows(target)} s WHERE address = ANY($1::text[])`,
+        [page],
       ),
       pool.query<{ address: string; entry: Buffer }>(`SELECT address, entry FROM savepoint_message WHERE savepoint_id = $1 AND address = ANY($2::text[]) ORDER BY address, seq, idx`, params),
     ]);
@@ -309,25 +311,26 @@ async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, sa
  * Live equals the savepoint: the checkpoint (which the restore's changelog entries reached) holds exactly the
  * savepoint's values for every rewritten address (rb_addr); no other address changed since the savepoint's cut
  * (`since`; for an imported savepoint, every other address still has the version the automatic savepoint
- * `liveId`, diffed equal to the target, saw); the timers are the savepoint's; every mailbox starts with the
+ * `live`, diffed equal to the target, saw); the timers are the savepoint's; every mailbox starts with the
  * savepoint's messages in order (messages sent to the application since may follow). Then a sample is read from
  * Redis itself.
  */
-async function verify(ctx: Ctx, c: pg.ClientBase, target: { id: string; functionTypes: string[] }, since: number | null, liveId: string, types: string[]): Promise<void> {
+async function verify(ctx: Ctx, c: pg.ClientBase, target: SavepointRef, since: number | null, live: SavepointRef, types: string[]): Promise<void> {
   const savepointId = target.id;
   const q = async (sql: string, params: unknown[] = [savepointId, types]) => Number((await c.query<{ n: string }>(sql, params)).rows[0].n);
   const liveValues = `SELECT v.address, v.name, v.value, v.written_at FROM rb_addr r JOIN cp_value v ON v.address = r.address`;
-  const savedValues = `SELECT s.address, u.name, u.value, u.written_at FROM rb_addr r JOIN savepoint_address s ON s.savepoint_id = $1 AND s.address = r.address
+  // (per address, LATERAL: both tables of a delta are read by key, never scanned whole)
+  const savedValues = `SELECT s.address, u.name, u.value, u.written_at FROM rb_addr r CROSS JOIN LATERAL (SELECT * FROM ${addressRows(target)} x WHERE x.address = r.address) s
                          CROSS JOIN LATERAL unnest(s.value_names, s.value_data, s.value_written) AS u(name, value, written_at)`;
-  const valueDiff = await q(`SELECT count(*) AS n FROM ((${savedValues} EXCEPT ${liveValues}) UNION ALL (${liveValues} EXCEPT ${savedValues})) d`, [savepointId]);
+  const valueDiff = await q(`SELECT count(*) AS n FROM ((${savedValues} EXCEPT ${liveValues}) UNION ALL (${liveValues} EXCEPT ${savedValues})) d`, []);
   const moved = await inClientTransaction(c, async () => {
     await planForBulk(c);
     return since !== null
       ? q(`SELECT count(*) AS n FROM cp_address a WHERE function_type = ANY($1) AND ${changedSinceCut("$2", "$3")} AND NOT EXISTS (SELECT 1 FROM rb_addr r WHERE r.address = a.address)`, [types, since, target.functionTypes])
       : q(
-          `SELECT count(*) AS n FROM savepoint_address p LEFT JOIN cp_address a ON a.address = p.address
-            WHERE p.savepoint_id = $1 AND NOT EXISTS (SELECT 1 FROM rb_addr r WHERE r.address = p.address) AND a.version IS DISTINCT FROM p.version`,
-          [liveId],
+          `SELECT count(*) AS n FROM ${addressRows(live)} p LEFT JOIN cp_address a ON a.address = p.address
+            WHERE NOT EXISTS (SELECT 1 FROM rb_addr r WHERE r.address = p.address) AND a.version IS DISTINCT FROM p.version`,
+          [],
         );
   });
   const liveMsgs = numberedMessages(`cp_message WHERE function_type = ANY($2)`);
@@ -345,8 +348,7 @@ async function verify(ctx: Ctx, c: pg.ClientBase, target: { id: string; function
   const k = planeOf(ctx).keys;
   // (the arrays themselves: the savepoint_value view joined here would unnest every row of the savepoint first)
   const sample = await c.query<{ address: string; names: string[]; vals: Buffer[] }>(
-    `SELECT address, value_names AS names, value_data AS vals FROM savepoint_address WHERE savepoint_id = $1 ORDER BY random() LIMIT 500`,
-    [savepointId],
+    `SELECT address, value_names AS names, value_data AS vals FROM ${addressRows(target)} s ORDER BY random() LIMIT 500`,
   );
   const pipe = ctx.redis.pipeline();
   for (const s of sample.rows) pipe.hgetallBuffer(k.state(k.partitionOf(s.address), s.address));

@@ -102,3 +102,38 @@ export async function dropSavepointTables(pool: pg.Pool, ids: string[]): Promise
   }
   return dropped;
 }
+
+/** What a reader needs to know of a savepoint to read its address rows. */
+export interface SavepointRef {
+  id: string;
+  /** A delta's base: the full savepoint holding the rows of every address the delta does not. */
+  baseId: string | null;
+  functionTypes: string[];
+}
+
+const COLUMNS = "address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes";
+
+/**
+ * The address rows of a savepoint, as a parenthesized FROM item with the columns of `savepoint_address`. A delta
+ * savepoint's own table holds only the addresses changed since its base's cut; every other address of its
+ * function types has, unchanged since then, the base's row (see takeSavepoint), which is read from there. Quals
+ * of the reader (`address = …`, `address > …`) reach both arms, so point and range reads stay index reads.
+ */
+export function addressRows(sp: SavepointRef): string {
+  savepointTable(sp.id);
+  const own = `SELECT savepoint_id, ${COLUMNS} FROM savepoint_address WHERE savepoint_id = '${sp.id}'::uuid`;
+  if (sp.baseId === null) return `(${own})`;
+  savepointTable(sp.baseId);
+  const types = `ARRAY[${sp.functionTypes.map(literal).join(", ") || "NULL"}]::text[]`;
+  return `(${own}
+     UNION ALL
+     SELECT '${sp.id}'::uuid, ${COLUMNS.split(", ").map((c) => `b.${c}`).join(", ")} FROM savepoint_address b
+      WHERE b.savepoint_id = '${sp.baseId}'::uuid AND b.function_type = ANY(${types})
+        AND NOT EXISTS (SELECT 1 FROM savepoint_address d WHERE d.savepoint_id = '${sp.id}'::uuid AND d.address = b.address))`;
+}
+
+/** A savepoint's values, one row per value (savepoint_id, address, name, value, written_at), as a FROM item. */
+export function valueRows(sp: SavepointRef): string {
+  return `(SELECT s.savepoint_id, s.address, u.name, u.value, u.written_at FROM ${addressRows(sp)} s
+      CROSS JOIN LATERAL unnest(s.value_names, s.value_data, s.value_written) AS u(name, value, written_at))`;
+}

@@ -112,6 +112,8 @@ export async function takeSavepoint(deps: DurabilityDeps, id: string, progress: 
         const snapshot = (await c.query<{ s: string }>(`SELECT pg_export_snapshot() AS s`)).rows[0].s;
         const cursor = (await readCursor(c))!;
         const types = await applicationTypes(c, registry, row.application.name);
+        // retention waits while a savepoint that may become a delta of its base is taken
+        await c.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [retentionLockKey(row.applicationId)]);
         const counts = await copyCheckpoint(pool, c, snapshot, id, types, await lockBase(ctx, c, row.applicationId, id));
         await attachLoadTables(c, id, counts.split);
         await c.query(
@@ -133,23 +135,26 @@ export async function takeSavepoint(deps: DurabilityDeps, id: string, progress: 
   }
 }
 
-/** A savepoint's unchanged addresses can be copied from: a complete savepoint of this deployment, with its cut. */
+/** What a delta savepoint shares its unchanged addresses' rows with: a full savepoint of this deployment, with its cut. */
 interface Base {
   id: string;
   seq: number;
   functionTypes: string[];
+  addresses: number;
 }
 
+const retentionLockKey = (applicationId: string) => `statehouse:savepoints:${applicationId}`;
+
 /**
- * The newest complete savepoint of the application taken here (not imported: its cut is this deployment's), its
- * table locked for this transaction so that retention cannot drop it while it is read; null if there is none
- * or its table is gone.
+ * The newest complete full savepoint of the application taken here (not imported: its cut is this deployment's;
+ * not a delta: a delta's base is always full, so a read is never more than two tables), its table locked for
+ * this transaction; null if there is none or its table is gone.
  */
 async function lockBase(ctx: Ctx, c: pg.ClientBase, applicationId: string, id: string): Promise<Base | null> {
   const b = await ctx.db.savepoint.findFirst({
-    where: { applicationId, status: "complete", origin: { not: "import" }, seq: { not: null }, id: { not: id } },
+    where: { applicationId, status: "complete", origin: { not: "import" }, seq: { not: null }, baseId: null, id: { not: id } },
     orderBy: { seq: "desc" },
-    select: { id: true, seq: true, functionTypes: true },
+    select: { id: true, seq: true, functionTypes: true, addresses: true },
   });
   if (!b) return null;
   const t = savepointTable(b.id);
@@ -157,7 +162,7 @@ async function lockBase(ctx: Ctx, c: pg.ClientBase, applicationId: string, id: s
   await c.query(`LOCK TABLE "${t}" IN ACCESS SHARE MODE`);
   // deleted (retention) between the lookup and the lock: its table was dropped first
   if (!(await c.query(`SELECT 1 FROM savepoint WHERE id = $1 AND status = 'complete'`, [b.id])).rowCount) return null;
-  return { id: b.id, seq: Number(b.seq), functionTypes: b.functionTypes };
+  return { id: b.id, seq: Number(b.seq), functionTypes: b.functionTypes, addresses: b.addresses };
 }
 
 export async function waitForCheckpoint(pool: pg.Pool, target: number, timeoutMs: number): Promise<void> {
@@ -193,68 +198,84 @@ export async function planForBulk(c: pg.ClientBase): Promise<void> {
   await c.query(`SET LOCAL work_mem = '256MB'`);
 }
 
+/** A savepoint is a delta when at least this share of its base's addresses are unchanged since the base's cut. */
+const DELTA_MIN_SHARED = 0.5;
+
 /**
  * INSERT … SELECT inside Postgres: no row crosses the network. One row per address, its values aggregated
  * inline from cp_value (a hash join of two sequential scans, then grouped: only the application's values are
- * aggregated), into the savepoint's own detached tables. With a base (the application's newest savepoint), only
- * the addresses changed since the base's cut are aggregated; the others' rows are copied from the base as they
- * are, which is the same content (cp_address.seq). The addresses are
- * split at a sampled median into two halves, each a table with no index yet: the upper half is copied and indexed
- * on a second connection that imported the snapshot of `c`, in parallel with the lower half on `c` (an index
- * built in one sorted pass after the load, not row by row). The upper half commits first, into a table no reader
- * sees until `c` attaches both (takeSavepoint); if `c` fails, the tables are dropped (the savepoint is never
- * `complete` without both halves).
+ * aggregated), into the savepoint's own detached tables.
+ *
+ * With a base (the application's newest full savepoint) of which at least DELTA_MIN_SHARED of the addresses are
+ * unchanged since its cut (so that a reader of the delta does not scan a base it mostly overrides), the savepoint
+ * is a delta: only the changed addresses (cp_address.seq after the cut, or of a type
+ * the base did not have) are aggregated into its table; every other address has the content it had at the cut,
+ * which is the base's row, read from there (addressRows). A savepoint after a small change — a rollback's
+ * automatic one — costs what changed, not the application's size. Mailboxes and timers are copied whole.
+ *
+ * A full savepoint's addresses are split at a sampled median into two halves, each a table with no index yet:
+ * the upper half is copied and indexed on a second connection that imported the snapshot of `c`, in parallel
+ * with the lower half on `c` (an index built in one sorted pass after the load, not row by row). The upper half
+ * commits first, into a table no reader sees until `c` attaches both (takeSavepoint); if `c` fails, the tables
+ * are dropped (the savepoint is never `complete` without both halves).
  */
-async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string, id: string, types: string[], base: Base | null) {
+async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string, id: string, types: string[], candidate: Base | null) {
   const one = async (q: pg.ClientBase, sql: string, params: unknown[] = [id, types]) => {
-    const r = await q.query<{ n: string; v: string; b: string; changed?: string }>(sql, params);
-    const n = Number(r.rows[0].n);
-    return { n, v: Number(r.rows[0].v ?? 0), b: Number(r.rows[0].b), fromBase: r.rows[0].changed === undefined ? 0 : n - Number(r.rows[0].changed) };
+    const r = await q.query<{ n: string; v: string; b: string }>(sql, params);
+    return { n: Number(r.rows[0].n), v: Number(r.rows[0].v ?? 0), b: Number(r.rows[0].b) };
   };
+  await planForBulk(c);
+  const changedSince = (b: Base, at: (v: unknown) => string) => changedSinceCut(at(b.seq), at(b.functionTypes));
+  // a delta's other addresses: the base's rows of its function types whose address did not change since its cut
+  const shared =
+    candidate === null
+      ? { n: 0, v: 0, b: 0 }
+      : await one(
+          c,
+          `SELECT count(*) AS n, coalesce(sum(cardinality(b.value_names)), 0) AS v, coalesce(sum(b.value_bytes), 0) AS b FROM savepoint_address b
+            WHERE b.savepoint_id = $1 AND b.function_type = ANY($2)
+              AND NOT EXISTS (SELECT 1 FROM cp_address a WHERE a.address = b.address AND ${changedSinceCut("$3", "$4")})`,
+          [candidate.id, types, candidate.seq, candidate.functionTypes],
+        );
+  const base = candidate !== null && shared.n > 0 && shared.n >= candidate.addresses * DELTA_MIN_SHARED ? candidate : null;
+  if (base === null) shared.n = shared.v = shared.b = 0;
   // Any split point is correct (the halves are [-∞, m) and [m, ∞)); a good one halves the work. The sample is
   // ~200 pages of the table, by its size on disk (statistics may not exist yet): all of a small table, so small
-  // savepoints take the same two-half path as large ones.
-  const m = (
-    await c.query<{ m: string | null }>(
-      `SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY address) AS m FROM cp_address
-         TABLESAMPLE SYSTEM ((SELECT least(100, 100.0 * 200 / greatest(1, pg_relation_size('cp_address') / current_setting('block_size')::int))))
-        WHERE function_type = ANY($1)`,
-      [types],
-    )
-  ).rows[0].m;
+  // savepoints take the same two-half path as large ones. A delta is one table.
+  const m =
+    base !== null
+      ? null
+      : (
+          await c.query<{ m: string | null }>(
+            `SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY address) AS m FROM cp_address
+               TABLESAMPLE SYSTEM ((SELECT least(100, 100.0 * 200 / greatest(1, pg_relation_size('cp_address') / current_setting('block_size')::int))))
+              WHERE function_type = ANY($1)`,
+            [types],
+          )
+        ).rows[0].m;
   // (an attempt that died left its tables behind: they are made anew)
   const [lowTable, highTable] = await createLoadTables(pool, id, m);
-  await planForBulk(c);
   const copyAddresses = async (q: pg.ClientBase, range: "low" | "high" | "all") => {
     const cond = (col: string) => (range === "all" ? "" : range === "low" ? `AND ${col} < $3` : `AND ${col} >= $3`);
     const table = range === "high" ? highTable! : lowTable!;
     const params: unknown[] = range === "all" ? [id, types] : [id, types, m];
     const at = (v: unknown) => `$${params.push(v)}`;
-    // with a base: the addresses changed since its cut (or of a type it did not have) are aggregated, the rest
-    // copied from it as they are (unchanged since its cut ⇔ the same row: see cp_address.seq)
-    const changed = base === null ? "" : `AND ${changedSinceCut(at(base.seq), at(base.functionTypes))}`;
-    const fromBase =
-      base === null
-        ? ""
-        : `SELECT $1::uuid, b.address, b.function_type, b.version, b.invoked_at, b.value_names, b.value_data, b.value_written, b.value_bytes
-             FROM savepoint_address b WHERE b.savepoint_id = ${at(base.id)} AND b.function_type = ANY($2) ${cond("b.address")}
-              AND NOT EXISTS (SELECT 1 FROM a WHERE a.address = b.address)
-           UNION ALL `;
+    const changed = base === null ? "" : `AND ${changedSince(base, at)}`;
     const copied = await one(
       q,
-      `WITH a AS ${base === null ? "NOT " : ""}MATERIALIZED (SELECT * FROM cp_address WHERE function_type = ANY($2) ${cond("address")} ${changed}),
+      `WITH a AS NOT MATERIALIZED (SELECT * FROM cp_address WHERE function_type = ANY($2) ${cond("address")} ${changed}),
        i AS (INSERT INTO "${table}" (savepoint_id, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes)
-         ${fromBase}SELECT $1::uuid, a.address, a.function_type, a.version, a.invoked_at, coalesce(array_agg(v.name) FILTER (WHERE v.name IS NOT NULL), '{}'),
+         SELECT $1::uuid, a.address, a.function_type, a.version, a.invoked_at, coalesce(array_agg(v.name) FILTER (WHERE v.name IS NOT NULL), '{}'),
                 coalesce(array_agg(v.value) FILTER (WHERE v.name IS NOT NULL), '{}'), coalesce(array_agg(v.written_at) FILTER (WHERE v.name IS NOT NULL), '{}'),
                 coalesce(sum(octet_length(v.value)), 0)::int
            FROM a LEFT JOIN cp_value v ON v.address = a.address ${cond("v.address")}
           GROUP BY a.address, a.function_type, a.version, a.invoked_at
          RETURNING cardinality(value_names) AS nv, value_bytes AS b)
-       SELECT count(*) AS n, coalesce(sum(nv), 0) AS v, coalesce(sum(b), 0) AS b${base === null ? "" : ", (SELECT count(*) FROM a) AS changed"} FROM i`,
+       SELECT count(*) AS n, coalesce(sum(nv), 0) AS v, coalesce(sum(b), 0) AS b FROM i`,
       params,
     );
-    // halves build their indexes in parallel; a whole table gets its index when attached
-    if (range !== "all") await indexLoadTable(q, table);
+    // halves build their indexes in parallel; a whole table gets its index here (a delta's readers anti-join it)
+    await indexLoadTable(q, table);
     return copied;
   };
   const upper =
@@ -284,9 +305,17 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
          SELECT $1, partition, id, sender_type, due_at, data FROM cp_timer WHERE sender_type = ANY($2) RETURNING octet_length(data) AS len)
        SELECT count(*) AS n, 0 AS v, coalesce(sum(len), 0) AS b FROM i`,
     );
-    const high = (await upper) ?? { n: 0, v: 0, b: 0, fromBase: 0 };
-    const fromBase = lower.fromBase + high.fromBase;
-    return { split: m, addresses: lower.n + high.n, values: lower.v + high.v, messages: messages.n, timers: timers.n, bytes: lower.b + high.b + messages.b + timers.b, base: base && fromBase > 0 ? base.id : null, fromBase };
+    const high = (await upper) ?? { n: 0, v: 0, b: 0 };
+    return {
+      split: m,
+      addresses: lower.n + high.n + shared.n,
+      values: lower.v + high.v + shared.v,
+      messages: messages.n,
+      timers: timers.n,
+      bytes: lower.b + high.b + shared.b + messages.b + timers.b,
+      base: base?.id ?? null,
+      fromBase: shared.n,
+    };
   } catch (e) {
     await upper?.catch(() => undefined); // its rows go with the tables (takeSavepoint drops them)
     throw e;
@@ -295,15 +324,30 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
 
 /**
  * Keeps the newest SAVEPOINT_RETAIN complete savepoints of an application, and always the newest one, every
- * one a rollback restored (a rollback may have to be explained or repeated) and those in `keep` (a rollback's
- * target while it runs).
+ * one a rollback restored (a rollback may have to be explained or repeated), those in `keep` (a rollback's
+ * target while it runs) and the base of every savepoint kept (a delta reads its unchanged addresses there).
+ * Holds the application's savepoint lock meanwhile: a savepoint being taken cannot pick a base this drops.
  */
 export async function applyRetention(ctx: Ctx, pool: pg.Pool, applicationId: string, keep: string[] = []): Promise<number> {
-  const complete = await ctx.db.savepoint.findMany({ where: { applicationId, status: { in: ["complete", "failed"] } }, orderBy: { createdAt: "desc" }, select: { id: true, restoredAt: true } });
-  const drop = complete.slice(Math.max(1, ctx.env.SAVEPOINT_RETAIN)).filter((s) => s.restoredAt === null && !keep.includes(s.id));
-  // their tables first (a drop is instant; the delete rule would delete their rows one by one), and any table
-  // whose savepoint is gone (a deleted application's)
-  await dropSavepointTables(pool, drop.map((d) => d.id));
-  if (drop.length) await ctx.db.savepoint.deleteMany({ where: { id: { in: drop.map((d) => d.id) } } });
-  return drop.length;
+  const lock = await pool.connect();
+  try {
+    await lock.query(`SELECT pg_advisory_lock(hashtext($1))`, [retentionLockKey(applicationId)]);
+    const complete = await ctx.db.savepoint.findMany({
+      where: { applicationId, status: { in: ["complete", "failed"] } },
+      orderBy: { createdAt: "desc" },
+      select: { id: true, restoredAt: true, baseId: true },
+    });
+    const candidates = complete.slice(Math.max(1, ctx.env.SAVEPOINT_RETAIN)).filter((s) => s.restoredAt === null && !keep.includes(s.id));
+    const dropping = new Set(candidates.map((s) => s.id));
+    const bases = new Set(complete.filter((s) => !dropping.has(s.id) && s.baseId !== null).map((s) => s.baseId!));
+    const drop = candidates.filter((s) => !bases.has(s.id));
+    // their tables first (a drop is instant; the delete rule would delete their rows one by one), and any table
+    // whose savepoint is gone (a deleted application's)
+    await dropSavepointTables(pool, drop.map((d) => d.id));
+    if (drop.length) await ctx.db.savepoint.deleteMany({ where: { id: { in: drop.map((d) => d.id) } } });
+    return drop.length;
+  } finally {
+    await lock.query(`SELECT pg_advisory_unlock(hashtext($1))`, [retentionLockKey(applicationId)]).catch(() => undefined);
+    lock.release();
+  }
 }

@@ -72,3 +72,24 @@ it("retention keeps the newest SAVEPOINT_RETAIN savepoints and every one a rollb
   await applyRetention(ctx, poolOf(ctx), other.id);
   expect(await tables()).toEqual([]);
 });
+
+it("retention keeps the base of a delta it keeps, and drops it once no kept savepoint is a delta of it", async () => {
+  const app = await ctx.db.application.create({ data: { name: "ret-delta" } });
+  const make = (i: number, baseId: string | null = null) =>
+    ctx.db.savepoint.create({ data: { applicationId: app.id, status: "complete", origin: "manual", createdBy: "t", label: `d${i}`, baseId, createdAt: new Date(Date.now() - (10 - i) * 60_000) } });
+  const full = await make(0);
+  const middle = await make(1);
+  const newer = await make(2);
+  const delta = await make(3, full.id);
+  // SAVEPOINT_RETAIN 2: the delta and `newer` are kept; `full` is older but the delta reads its rows there
+  expect(await applyRetention(ctx, poolOf(ctx), app.id)).toBe(1);
+  const ids = async () => (await ctx.db.savepoint.findMany({ where: { applicationId: app.id } })).map((s) => s.id).sort();
+  expect(await ids()).toEqual([full.id, newer.id, delta.id].sort());
+  expect(middle.id).not.toBe(full.id);
+  // two newer savepoints push the delta out of the retained ones: its base goes with it
+  await make(4);
+  await make(5);
+  expect(await applyRetention(ctx, poolOf(ctx), app.id)).toBe(3);
+  expect((await ids()).length).toBe(2);
+  expect(await ids()).not.toContain(full.id);
+});

@@ -9,6 +9,7 @@ import { showcaseModule } from "../support/fixtures/showcase-module";
 import { startRecordingFunctions, type RecordingFunctions } from "../support/fixtures/recording-functions";
 import { redisSnapshot, type DurableSnapshot } from "../support/durable-snapshot";
 import { createPgPool } from "@/server/pg";
+import { addressRows } from "@/server/durability/savepoint-tables";
 import { quiet as quietFixture, rollBack, takeSavepoint } from "../support/fixtures/savepoints";
 
 // whole journeys through real workers (pauses, savepoints, rollbacks): slower than one test usually is
@@ -93,28 +94,32 @@ describe("savepoints", () => {
     expect(sp.base).toBeNull(); // the application's first: every address read from the checkpoint
   });
 
-  it("a later savepoint copies the rows of addresses unchanged since the last one and reads the others: the rows the checkpoint holds", async () => {
+  it("a later savepoint is a delta: it stores the addresses changed since the last full one, shares the others' rows with it, and reads as the rows the checkpoint holds", async () => {
     const first = (await env.call("GET", "/api/v1/applications/{app}/savepoints", { params: { app: APP } })).json.savepoints[0];
     expect((await storage("a1", { op: "write", value: "changed" })).status).toBe(202);
-    expect((await storage("a2", { op: "set-json", greeting: "hi" })).status).toBe(202);
     expect((await storage("a3", { op: "set-json", greeting: "gone" })).status).toBe(202);
     expect((await storage("a3", { op: "delete-json" })).status).toBe(202);
     expect((await storage("b0", { op: "write", value: "new" })).status).toBe(202);
     expect((await fanout("f9", "c9", 2)).status).toBe(202); // addresses of types the first savepoint did not have
     await quiet();
     const sp = await savepoint("second");
-    // of the first's five addresses, a0 and a4 are unchanged (a3's value came and went, but it was invoked)
-    expect(sp.base).toEqual({ id: first.id, addresses: 2 });
+    // of the first's five addresses, a0, a2 and a4 are unchanged (a3's value came and went, but it was invoked)
+    expect(sp.base).toEqual({ id: first.id, addresses: 3 });
     const pool = createPgPool(env.ctx.databaseUrl, 1);
     try {
       const rows = async (sql: string, params: unknown[]) =>
         (await pool.query(sql, params)).rows.map((r) => JSON.stringify(r, (_, v) => (v && v.type === "Buffer" ? Buffer.from(v.data).toString("base64") : v)));
       const saved = await rows(
         `SELECT s.address, s.function_type, s.version::text, s.invoked_at::text, u.name, u.value, u.written_at::text
-           FROM savepoint_address s LEFT JOIN LATERAL unnest(s.value_names, s.value_data, s.value_written) AS u(name, value, written_at) ON true
-          WHERE s.savepoint_id = $1 ORDER BY 1, 5`,
-        [sp.id],
+           FROM ${addressRows({ id: sp.id, baseId: first.id, functionTypes: sp.functionTypes })} s
+           LEFT JOIN LATERAL unnest(s.value_names, s.value_data, s.value_written) AS u(name, value, written_at) ON true
+          ORDER BY 1, 5`,
+        [],
       );
+      // a delta: its own table holds only the changed addresses, the base's rows stand for the others
+      const own = await pool.query(`SELECT address FROM savepoint_address WHERE savepoint_id = $1 ORDER BY 1`, [sp.id]);
+      expect(own.rows.map((r) => r.address)).not.toContain("showcase/storage/a0");
+      expect(own.rows.length).toBe(sp.addresses - 3);
       const live = await rows(
         `SELECT a.address, a.function_type, a.version::text, a.invoked_at::text, v.name, v.value, v.written_at::text
            FROM cp_address a LEFT JOIN cp_value v ON v.address = a.address WHERE a.function_type = ANY($1) ORDER BY 1, 5`,
@@ -235,5 +240,24 @@ describe("rollback", () => {
     await waitFor(async () => (await arrivals("fires-once")).length > firedBefore, 10_000, 100);
     await sleep(500);
     expect((await arrivals("fires-once")).length - firedBefore).toBe(1);
+  });
+
+  it("a rollback onto a delta savepoint restores it exactly: the addresses it shares with its base come from there", async () => {
+    await quiet();
+    const before = await savepoint("before");
+    expect((await storage("a1", { op: "write", value: "only-change" })).status).toBe(202);
+    await quiet();
+    const delta = await savepoint("delta");
+    // its base is the application's newest full savepoint: `before` itself, or the one `before` is a delta of
+    expect(delta.base?.id).toBe(before.base?.id ?? before.id);
+    expect(delta.base!.addresses).toBeGreaterThan(0);
+    expect(delta.base!.addresses).toBeLessThan(delta.addresses);
+    const saved = ofApp(await redisSnapshot(env.ctx));
+    for (let i = 0; i < 5; i++) expect((await storage(`a${i}`, { op: "write", value: `later${i}` })).status).toBe(202);
+    expect((await storage("a9", { op: "write", value: "new" })).status).toBe(202);
+    await quiet();
+    expect(ofApp(await redisSnapshot(env.ctx))).not.toEqual(saved);
+    await rollback(delta.id);
+    expect(ofApp(await redisSnapshot(env.ctx))).toEqual(saved);
   });
 });
