@@ -40,8 +40,8 @@ export const Savepoint = z.object({
   /** The last time a rollback made this savepoint the live state. */
   restoredAt: z.string().nullable(),
   /**
-   * An earlier savepoint of the application whose rows were copied for the `addresses` unchanged since its cut
-   * (the others were read from the checkpoint); null: every address was read from the checkpoint.
+   * A delta's base: the application's full savepoint whose rows stand for the `addresses` unchanged since its
+   * cut (this savepoint holds only the others); null: a full savepoint, every address held by itself.
    */
   base: z.object({ id: z.string(), addresses: z.number().int() }).nullable(),
   progress: SavepointProgress.nullable(),

@@ -58,6 +58,56 @@ async function netMessages(c: pg.PoolClient, fold: ChangeFold): Promise<{ append
  * change twice. Returns false when another checkpointer got there first (the caller rolls back).
  * Bulk statements over unnest() arrays: a few statements per round whatever its size (Prisma per-row: ~2.7k/s).
  */
+/**
+ * An address's values after a round: its stored ones (`names`, `data`, `written`, SQL arrays) without those the
+ * round changed (`ch.names`), then the round's writes (`ch.vals` NULL: deleted), in name order, with their bytes.
+ */
+const mergedValues = (names: string, data: string, written: string) =>
+  `(SELECT coalesce(array_agg(m.n ORDER BY m.n), '{}'), coalesce(array_agg(m.d ORDER BY m.n), '{}'), coalesce(array_agg(m.w ORDER BY m.n), '{}'), coalesce(sum(octet_length(m.d)), 0)::int
+      FROM (SELECT o.n, o.d, o.w FROM unnest(${names}, ${data}, ${written}) AS o(n, d, w) WHERE NOT (o.n = ANY(coalesce(ch.names, '{}')))
+            UNION ALL SELECT u.n, u.d, u.w FROM unnest(ch.names, ch.vals, ch.ws) AS u(n, d, w) WHERE u.d IS NOT NULL) m)`;
+
+/**
+ * The round's address changes (version, TTL clocks, cp_address.seq) and value changes, one row per address: the
+ * addresses Postgres holds are updated in place, with their values merged (mergedValues), the others inserted.
+ * (Only this transaction writes cp_address: the cursor's row lock admits one checkpointer.)
+ */
+async function applyAddresses(c: pg.PoolClient, fold: ChangeFold): Promise<void> {
+  const values = fold.liveValues();
+  if (fold.addresses.size === 0 && values.length === 0) return;
+  const a = [...fold.addresses.values()];
+  await c.query(
+    `WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS r(address, function_type, version, invoked_at, updated_at, seq)),
+          ch AS (SELECT address, array_agg(name) AS names, array_agg(value) AS vals, array_agg(written_at) AS ws
+                   FROM unnest($7::text[], $8::text[], $9::bytea[], $10::bigint[]) AS v(address, name, value, written_at) GROUP BY address),
+          upd AS (UPDATE cp_address t
+                     SET version = coalesce(r.version, t.version), invoked_at = coalesce(r.invoked_at, t.invoked_at), updated_at = coalesce(r.updated_at, t.updated_at),
+                         seq = coalesce(r.seq, t.seq), (value_names, value_data, value_written, value_bytes) = ${mergedValues("t.value_names", "t.value_data", "t.value_written")}
+                    FROM (SELECT coalesce(r.address, ch.address) AS address, r.version, r.invoked_at, r.updated_at, r.seq, ch.names, ch.vals, ch.ws
+                            FROM r FULL JOIN ch ON ch.address = r.address) AS r(address, version, invoked_at, updated_at, seq, names, vals, ws)
+                         CROSS JOIN LATERAL (SELECT r.names, r.vals, r.ws) AS ch(names, vals, ws)
+                   WHERE t.address = r.address
+                  RETURNING t.address)
+     INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at, seq, value_names, value_data, value_written, value_bytes)
+     SELECT r.address, r.function_type, r.version, r.invoked_at, r.updated_at, r.seq, mv.*
+       FROM r LEFT JOIN ch ON ch.address = r.address
+      CROSS JOIN LATERAL ${mergedValues("'{}'::text[]", "'{}'::bytea[]", "'{}'::bigint[]")} AS mv
+      WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.address = r.address)`,
+    [
+      a.map((x) => x.address),
+      a.map((x) => x.functionType),
+      a.map((x) => x.version),
+      a.map((x) => x.invokedAt),
+      a.map((x) => x.updatedAt),
+      a.map((x) => x.seq),
+      values.map((v) => v.address),
+      values.map((v) => v.name),
+      values.map((v) => v.value),
+      values.map((v) => v.writtenAt),
+    ],
+  );
+}
+
 export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number, to: number): Promise<boolean> {
   await c.query(`INSERT INTO cp_cursor (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`);
   const cur = await c.query<{ seq: string }>(`SELECT seq FROM cp_cursor WHERE id = 1 FOR UPDATE`);
@@ -77,33 +127,16 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       // the savepoint's address rows, its base's included when it is a delta (a deleted savepoint has none)
       const ref = (await c.query<{ baseId: string | null; functionTypes: string[] }>(`SELECT "baseId", "functionTypes" FROM savepoint WHERE id = $1`, [sp])).rows[0];
       const rows = addressRows({ id: sp, baseId: ref?.baseId ?? null, functionTypes: ref?.functionTypes ?? [] });
+      // the address's row becomes the savepoint's, values and all (none if the savepoint lacks the address)
       await c.query(
-        `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at, seq)
-         SELECT r.address, r.function_type, r.version, sa.invoked_at, r.at, r.seq
+        `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at, seq, value_names, value_data, value_written, value_bytes)
+         SELECT r.address, r.function_type, r.version, sa.invoked_at, r.at, r.seq,
+                coalesce(sa.value_names, '{}'), coalesce(sa.value_data, '{}'), coalesce(sa.value_written, '{}'), coalesce(sa.value_bytes, 0)
            FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) AS r(address, function_type, version, at, seq)
-           LEFT JOIN LATERAL (SELECT invoked_at FROM ${rows} x WHERE x.savepoint_id = $1::uuid AND x.address = r.address OFFSET 0) sa ON true
-         ON CONFLICT (address) DO UPDATE SET version = EXCLUDED.version, invoked_at = EXCLUDED.invoked_at, updated_at = EXCLUDED.updated_at, seq = EXCLUDED.seq`,
+           LEFT JOIN LATERAL (SELECT invoked_at, value_names, value_data, value_written, value_bytes FROM ${rows} x WHERE x.savepoint_id = $1::uuid AND x.address = r.address OFFSET 0) sa ON true
+         ON CONFLICT (address) DO UPDATE SET version = EXCLUDED.version, invoked_at = EXCLUDED.invoked_at, updated_at = EXCLUDED.updated_at, seq = EXCLUDED.seq,
+           value_names = EXCLUDED.value_names, value_data = EXCLUDED.value_data, value_written = EXCLUDED.value_written, value_bytes = EXCLUDED.value_bytes`,
         [sp, addrs, list.map((x) => x.functionType), list.map((x) => x.version), list.map((x) => x.at), list.map((x) => x.seq)],
-      );
-      // Values: only what differs from the savepoint is written (a rollback usually undoes a small part of an
-      // application; rewriting every row tripled the checkpoint's work). Rows the savepoint lacks go, the others are
-      // inserted, or updated where they differ.
-      await c.query(
-        `DELETE FROM cp_value WHERE (address, name) IN (
-           SELECT v.address, v.name FROM unnest($2::text[]) AS r(address)
-             CROSS JOIN LATERAL (SELECT address, name FROM cp_value WHERE address = r.address OFFSET 0) v
-             LEFT JOIN LATERAL (SELECT value_names FROM ${rows} x WHERE x.savepoint_id = $1::uuid AND x.address = r.address OFFSET 0) s ON true
-            WHERE NOT (v.name = ANY (coalesce(s.value_names, '{}'))))`,
-        [sp, addrs],
-      );
-      await c.query(
-        `INSERT INTO cp_value (address, name, value, written_at)
-         SELECT r.address, v.name, v.value, v.written_at FROM unnest($2::text[]) AS r(address)
-           CROSS JOIN LATERAL (SELECT value_names, value_data, value_written FROM ${rows} x WHERE x.savepoint_id = $1::uuid AND x.address = r.address OFFSET 0) sa
-           CROSS JOIN LATERAL unnest(sa.value_names, sa.value_data, sa.value_written) AS v(name, value, written_at)
-         ON CONFLICT (address, name) DO UPDATE SET value = EXCLUDED.value, written_at = EXCLUDED.written_at
-           WHERE (cp_value.value, cp_value.written_at) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.written_at)`,
-        [sp, addrs],
       );
       await c.query(
         `INSERT INTO cp_message (address, function_type, seq, idx, entry)
@@ -113,31 +146,7 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       );
     }
   }
-  if (fold.addresses.size) {
-    const a = [...fold.addresses.values()];
-    await c.query(
-      `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at, seq)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])
-       ON CONFLICT (address) DO UPDATE SET version = EXCLUDED.version,
-         invoked_at = COALESCE(EXCLUDED.invoked_at, cp_address.invoked_at), updated_at = EXCLUDED.updated_at, seq = EXCLUDED.seq`,
-      [a.map((x) => x.address), a.map((x) => x.functionType), a.map((x) => x.version), a.map((x) => x.invokedAt), a.map((x) => x.updatedAt), a.map((x) => x.seq)],
-    );
-  }
-  const values = fold.liveValues();
-  const set = values.filter((v) => v.value !== null);
-  const del = values.filter((v) => v.value === null);
-  if (set.length)
-    await c.query(
-      `INSERT INTO cp_value (address, name, value, written_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[])
-       ON CONFLICT (address, name) DO UPDATE SET value = EXCLUDED.value, written_at = EXCLUDED.written_at`,
-      [set.map((v) => v.address), set.map((v) => v.name), set.map((v) => v.value), set.map((v) => v.writtenAt)],
-    );
-  if (del.length)
-    await c.query(`DELETE FROM cp_value v USING unnest($1::text[], $2::text[]) AS d(address, name) WHERE v.address = d.address AND v.name = d.name`, [
-      del.map((v) => v.address),
-      del.map((v) => v.name),
-    ]);
+  await applyAddresses(c, fold);
   const { appends: m, consumed } = await netMessages(c, fold);
   if (m.length) {
     await c.query(`INSERT INTO cp_message (address, function_type, seq, idx, entry) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bytea[])`, [

@@ -44,7 +44,7 @@ const savepointSide = (sp: SavepointRef): Side => ({
 const liveSide = (types: string[]): Side => ({
   param: types,
   sql: (p) => ({
-    values: `SELECT v.address, v.name, v.value FROM cp_value v JOIN cp_address a ON a.address = v.address WHERE a.function_type = ANY(${p}::text[])`,
+    values: `SELECT a.address, u.name, u.value FROM cp_address a CROSS JOIN LATERAL unnest(a.value_names, a.value_data) AS u(name, value) WHERE a.function_type = ANY(${p}::text[])`,
     mailboxes: `SELECT address, count(*)::int AS n FROM cp_message WHERE function_type = ANY(${p}::text[]) GROUP BY address`,
   }),
 });

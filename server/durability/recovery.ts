@@ -79,30 +79,24 @@ export async function recoverDataPlane(redis: Redis, pool: pg.Pool, keys: Partit
 async function loadAddresses(c: pg.PoolClient, redis: Redis, keys: Partitioning, report: RecoveryReport, log: Logger): Promise<void> {
   let after = "";
   for (;;) {
-    // a page of addresses, then their values as one primary-key range scan (a join re-scans cp_value per page)
-    const r = await c.query<{ address: string; function_type: string; version: string; invoked_at: string | null }>(
-      `SELECT address, function_type, version, invoked_at FROM cp_address WHERE address > $1 ORDER BY address LIMIT $2`,
+    // a page of addresses, values inline
+    const r = await c.query<{ address: string; function_type: string; version: string; invoked_at: string | null; names: string[]; data: Buffer[]; written: string[] }>(
+      `SELECT address, function_type, version, invoked_at, value_names AS names, value_data AS data, value_written AS written FROM cp_address WHERE address > $1 ORDER BY address LIMIT $2`,
       [after, PAGE],
     );
     if (r.rows.length === 0) return;
     const last = r.rows[r.rows.length - 1].address;
-    const vals = await c.query<{ address: string; name: string; value: Buffer; written_at: string }>(
-      `SELECT address, name, value, written_at FROM cp_value WHERE address > $1 AND address <= $2`,
-      [after, last],
-    );
-    const fields = new Map<string, Array<string | Buffer>>();
-    for (const v of vals.rows) (fields.get(v.address) ?? fields.set(v.address, []).get(v.address)!).push(`v:${v.name}`, v.value, `w:${v.name}`, v.written_at);
     const pipe = redis.pipeline();
     for (const row of r.rows) {
       const p = keys.partitionOf(row.address);
       pipe.hset(keys.meta(p, row.address), "ver", row.version, "sch", "0");
       pipe.hincrby(keys.stats(p), `${row.function_type}|addresses`, 1);
-      const f = fields.get(row.address) ?? [];
+      const f: Array<string | Buffer> = row.names.flatMap((name, i) => [`v:${name}`, row.data[i], `w:${name}`, row.written[i]]);
       if (row.invoked_at !== null) f.push("_i", row.invoked_at);
       if (f.length) pipe.hset(keys.state(p, row.address), ...f);
     }
     await pipe.exec();
-    report.values += vals.rows.length;
+    for (const row of r.rows) report.values += row.names.length;
     report.addresses += r.rows.length;
     after = last;
     if (report.addresses % (PAGE * 20) === 0) log.info({ addresses: report.addresses }, "recovery: state restored so far");

@@ -202,14 +202,13 @@ export async function planForBulk(c: pg.ClientBase): Promise<void> {
 const DELTA_MIN_SHARED = 0.5;
 
 /**
- * INSERT … SELECT inside Postgres: no row crosses the network. One row per address, its values aggregated
- * inline from cp_value (a hash join of two sequential scans, then grouped: only the application's values are
- * aggregated), into the savepoint's own detached tables.
+ * INSERT … SELECT inside Postgres: no row crosses the network. One row per address, values inline, copied as
+ * cp_address holds it (the same layout: no join, no aggregation) into the savepoint's own detached tables.
  *
  * With a base (the application's newest full savepoint) of which at least DELTA_MIN_SHARED of the addresses are
  * unchanged since its cut (so that a reader of the delta does not scan a base it mostly overrides), the savepoint
  * is a delta: only the changed addresses (cp_address.seq after the cut, or of a type
- * the base did not have) are aggregated into its table; every other address has the content it had at the cut,
+ * the base did not have) are copied into its table; every other address has the content it had at the cut,
  * which is the base's row, read from there (addressRows). A savepoint after a small change — a rollback's
  * automatic one — costs what changed, not the application's size. Mailboxes and timers are copied whole.
  *
@@ -263,13 +262,9 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
     const changed = base === null ? "" : `AND ${changedSince(base, at)}`;
     const copied = await one(
       q,
-      `WITH a AS NOT MATERIALIZED (SELECT * FROM cp_address WHERE function_type = ANY($2) ${cond("address")} ${changed}),
-       i AS (INSERT INTO "${table}" (savepoint_id, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes)
-         SELECT $1::uuid, a.address, a.function_type, a.version, a.invoked_at, coalesce(array_agg(v.name) FILTER (WHERE v.name IS NOT NULL), '{}'),
-                coalesce(array_agg(v.value) FILTER (WHERE v.name IS NOT NULL), '{}'), coalesce(array_agg(v.written_at) FILTER (WHERE v.name IS NOT NULL), '{}'),
-                coalesce(sum(octet_length(v.value)), 0)::int
-           FROM a LEFT JOIN cp_value v ON v.address = a.address ${cond("v.address")}
-          GROUP BY a.address, a.function_type, a.version, a.invoked_at
+      `WITH i AS (INSERT INTO "${table}" (savepoint_id, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes)
+         SELECT $1::uuid, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes
+           FROM cp_address WHERE function_type = ANY($2) ${cond("address")} ${changed}
          RETURNING cardinality(value_names) AS nv, value_bytes AS b)
        SELECT count(*) AS n, coalesce(sum(nv), 0) AS v, coalesce(sum(b), 0) AS b FROM i`,
       params,
