@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { ChangeFold } from "./changelog";
-import { addressRows } from "./savepoint-tables";
+import { addressRows, rowOf } from "./savepoint-tables";
 
 export interface Cursor {
   seq: number;
@@ -53,19 +53,13 @@ async function netMessages(c: pg.PoolClient, fold: ChangeFold): Promise<{ append
 }
 
 /**
- * Applies one round in the caller's transaction, after checking (under the cursor's row lock) that the cursor
- * is still at `from` — so two checkpointers, or a replay after a crash between COMMIT and trim, never apply a
- * change twice. Returns false when another checkpointer got there first (the caller rolls back).
- * Bulk statements over unnest() arrays: a few statements per round whatever its size (Prisma per-row: ~2.7k/s).
- */
-/**
  * An address's values after a round: its stored ones (`names`, `data`, `written`, SQL arrays) without those the
- * round changed (`ch.names`), then the round's writes (`ch.vals` NULL: deleted), in name order, with their bytes.
+ * round changed (`<ch>.names`), then the round's writes (`<ch>.vals` NULL: deleted), in name order, with their bytes.
  */
-const mergedValues = (names: string, data: string, written: string) =>
+const mergedValues = (names: string, data: string, written: string, ch: string) =>
   `(SELECT coalesce(array_agg(m.n ORDER BY m.n), '{}'), coalesce(array_agg(m.d ORDER BY m.n), '{}'), coalesce(array_agg(m.w ORDER BY m.n), '{}'), coalesce(sum(octet_length(m.d)), 0)::int
-      FROM (SELECT o.n, o.d, o.w FROM unnest(${names}, ${data}, ${written}) AS o(n, d, w) WHERE NOT (o.n = ANY(coalesce(ch.names, '{}')))
-            UNION ALL SELECT u.n, u.d, u.w FROM unnest(ch.names, ch.vals, ch.ws) AS u(n, d, w) WHERE u.d IS NOT NULL) m)`;
+      FROM (SELECT o.n, o.d, o.w FROM unnest(${names}, ${data}, ${written}) AS o(n, d, w) WHERE NOT (o.n = ANY(coalesce(${ch}.names, '{}')))
+            UNION ALL SELECT u.n, u.d, u.w FROM unnest(${ch}.names, ${ch}.vals, ${ch}.ws) AS u(n, d, w) WHERE u.d IS NOT NULL) m)`;
 
 /**
  * The round's address changes (version, TTL clocks, cp_address.seq) and value changes, one row per address: the
@@ -82,16 +76,15 @@ async function applyAddresses(c: pg.PoolClient, fold: ChangeFold): Promise<void>
                    FROM unnest($7::text[], $8::text[], $9::bytea[], $10::bigint[]) AS v(address, name, value, written_at) GROUP BY address),
           upd AS (UPDATE cp_address t
                      SET version = coalesce(r.version, t.version), invoked_at = coalesce(r.invoked_at, t.invoked_at), updated_at = coalesce(r.updated_at, t.updated_at),
-                         seq = coalesce(r.seq, t.seq), (value_names, value_data, value_written, value_bytes) = ${mergedValues("t.value_names", "t.value_data", "t.value_written")}
+                         seq = coalesce(r.seq, t.seq), (value_names, value_data, value_written, value_bytes) = ${mergedValues("t.value_names", "t.value_data", "t.value_written", "r")}
                     FROM (SELECT coalesce(r.address, ch.address) AS address, r.version, r.invoked_at, r.updated_at, r.seq, ch.names, ch.vals, ch.ws
-                            FROM r FULL JOIN ch ON ch.address = r.address) AS r(address, version, invoked_at, updated_at, seq, names, vals, ws)
-                         CROSS JOIN LATERAL (SELECT r.names, r.vals, r.ws) AS ch(names, vals, ws)
+                            FROM r FULL JOIN ch ON ch.address = r.address) AS r
                    WHERE t.address = r.address
                   RETURNING t.address)
      INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at, seq, value_names, value_data, value_written, value_bytes)
      SELECT r.address, r.function_type, r.version, r.invoked_at, r.updated_at, r.seq, mv.*
        FROM r LEFT JOIN ch ON ch.address = r.address
-      CROSS JOIN LATERAL ${mergedValues("'{}'::text[]", "'{}'::bytea[]", "'{}'::bigint[]")} AS mv
+      CROSS JOIN LATERAL ${mergedValues("'{}'::text[]", "'{}'::bytea[]", "'{}'::bigint[]", "ch")} AS mv
       WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.address = r.address)`,
     [
       a.map((x) => x.address),
@@ -108,6 +101,12 @@ async function applyAddresses(c: pg.PoolClient, fold: ChangeFold): Promise<void>
   );
 }
 
+/**
+ * Applies one round in the caller's transaction, after checking (under the cursor's row lock) that the cursor
+ * is still at `from` — so two checkpointers, or a replay after a crash between COMMIT and trim, never apply a
+ * change twice. Returns false when another checkpointer got there first (the caller rolls back).
+ * Bulk statements over unnest() arrays: a few statements per round whatever its size (Prisma per-row: ~2.7k/s).
+ */
 export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number, to: number): Promise<boolean> {
   await c.query(`INSERT INTO cp_cursor (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`);
   const cur = await c.query<{ seq: string }>(`SELECT seq FROM cp_cursor WHERE id = 1 FOR UPDATE`);
@@ -132,11 +131,11 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
         `INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at, seq, value_names, value_data, value_written, value_bytes)
          SELECT r.address, r.function_type, r.version, sa.invoked_at, r.at, r.seq,
                 coalesce(sa.value_names, '{}'), coalesce(sa.value_data, '{}'), coalesce(sa.value_written, '{}'), coalesce(sa.value_bytes, 0)
-           FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[]) AS r(address, function_type, version, at, seq)
-           LEFT JOIN LATERAL (SELECT invoked_at, value_names, value_data, value_written, value_bytes FROM ${rows} x WHERE x.savepoint_id = $1::uuid AND x.address = r.address OFFSET 0) sa ON true
+           FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) AS r(address, function_type, version, at, seq)
+           LEFT JOIN LATERAL ${rowOf(rows, "r.address", "invoked_at, value_names, value_data, value_written, value_bytes")} sa ON true
          ON CONFLICT (address) DO UPDATE SET version = EXCLUDED.version, invoked_at = EXCLUDED.invoked_at, updated_at = EXCLUDED.updated_at, seq = EXCLUDED.seq,
            value_names = EXCLUDED.value_names, value_data = EXCLUDED.value_data, value_written = EXCLUDED.value_written, value_bytes = EXCLUDED.value_bytes`,
-        [sp, addrs, list.map((x) => x.functionType), list.map((x) => x.version), list.map((x) => x.at), list.map((x) => x.seq)],
+        [addrs, list.map((x) => x.functionType), list.map((x) => x.version), list.map((x) => x.at), list.map((x) => x.seq)],
       );
       await c.query(
         `INSERT INTO cp_message (address, function_type, seq, idx, entry)

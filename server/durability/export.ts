@@ -4,7 +4,7 @@ import { AppError } from "../errors";
 import { functionTypeOf, parseAddress } from "../dispatch/keys";
 import { valueView } from "../state/views";
 import { findSavepoint } from "./savepoints";
-import { addressRows, valueRows, type SavepointRef } from "./savepoint-tables";
+import { addressRows, rowOf, valueRows, type SavepointRef } from "./savepoint-tables";
 import { SAVEPOINT_FORMAT, SAVEPOINT_FORMAT_VERSION, entryToFile, specKey, specTypenames, timerToFile, type FileAddress, type FileHeader } from "./savepoint-format";
 
 /** Addresses per page: the values, mailboxes and timers of one page are read with three statements (one client: in turn). */
@@ -105,7 +105,7 @@ async function readPage(c: pg.PoolClient, sp: SavepointRef, after: string, typen
   const id = sp.id;
   const page = await c.query<{ address: string; version: string | null; invoked_at: string | null }>(
     `SELECT x.address, a.version, a.invoked_at FROM (SELECT address FROM ex_addr WHERE address > $1 ORDER BY address LIMIT $2) x
-       LEFT JOIN LATERAL (SELECT version, invoked_at FROM ${addressRows(sp)} s WHERE s.address = x.address) a ON true ORDER BY x.address`,
+       LEFT JOIN LATERAL ${rowOf(addressRows(sp), "x.address", "version, invoked_at")} a ON true ORDER BY x.address`,
     [after, PAGE],
   );
   if (page.rows.length === 0) return [];

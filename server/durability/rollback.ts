@@ -15,7 +15,7 @@ import { applicationTypes } from "./app-types";
 import { rollbackInProgressKey } from "./lag";
 import { controlQueue, rollbackJobId } from "./control-queue";
 import { changedSinceCut, findSavepoint, planForBulk, requestSavepoint, takeSavepoint, waitForCheckpoint, type DurabilityDeps } from "./savepoints";
-import { addressRows, type SavepointRef } from "./savepoint-tables";
+import { addressRows, rowOf, type SavepointRef } from "./savepoint-tables";
 
 export const EGRESS_NOT_RECALLED =
   "A rollback replaces the application's state, mailboxes and delayed messages; egress records already emitted (Kafka, Kinesis, webhooks, playground topics) are not recalled.";
@@ -318,10 +318,10 @@ async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, ta
 async function verify(ctx: Ctx, c: pg.ClientBase, target: SavepointRef, since: number | null, live: SavepointRef, types: string[]): Promise<void> {
   const savepointId = target.id;
   const q = async (sql: string, params: unknown[] = [savepointId, types]) => Number((await c.query<{ n: string }>(sql, params)).rows[0].n);
-  // Each side once (MATERIALIZED), each address's row read by key (LATERAL … OFFSET 0: not flattened into a hash
-  // join that scans a million rows of the savepoint and of cp_address, twice each, for a few thousand addresses).
+  // Each side once (MATERIALIZED), each address's row read by key (rowOf: it had been flattened into hash joins
+  // that scanned a million rows of the savepoint and of cp_address, twice each, for a few thousand addresses).
   const valuesOf = (rows: string) => `SELECT s.address, u.name, u.value, u.written_at FROM rb_addr r
-      CROSS JOIN LATERAL (SELECT * FROM ${rows} x WHERE x.address = r.address OFFSET 0) s
+      CROSS JOIN LATERAL ${rowOf(rows, "r.address")} s
       CROSS JOIN LATERAL unnest(s.value_names, s.value_data, s.value_written) AS u(name, value, written_at)`;
   const valueDiff = await q(
     `WITH saved AS MATERIALIZED (${valuesOf(addressRows(target))}), live AS MATERIALIZED (${valuesOf("cp_address")})

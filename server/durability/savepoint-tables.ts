@@ -132,6 +132,14 @@ export function addressRows(sp: SavepointRef): string {
         AND NOT EXISTS (SELECT 1 FROM savepoint_address d WHERE d.savepoint_id = '${sp.id}'::uuid AND d.address = b.address))`;
 }
 
+/**
+ * The row of `address` (an SQL expression, e.g. a column of the outer query) in `rows` (a FROM item such as
+ * addressRows or cp_address), for a LATERAL join: read by key. `OFFSET 0` keeps the planner from flattening it
+ * into a join that scans every row of a million-row table for a few thousand addresses (it did). The inner
+ * alias is `keyed`: an outer `address` expression must not name it.
+ */
+export const rowOf = (rows: string, address: string, columns = "*") => `(SELECT ${columns} FROM ${rows} keyed WHERE keyed.address = ${address} OFFSET 0)`;
+
 /** A savepoint's values, one row per value (savepoint_id, address, name, value, written_at), as a FROM item. */
 export function valueRows(sp: SavepointRef): string {
   return `(SELECT s.savepoint_id, s.address, u.name, u.value, u.written_at FROM ${addressRows(sp)} s

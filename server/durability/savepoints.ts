@@ -224,9 +224,8 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
     return { n: Number(r.rows[0].n), v: Number(r.rows[0].v ?? 0), b: Number(r.rows[0].b) };
   };
   await planForBulk(c);
-  const changedSince = (b: Base, at: (v: unknown) => string) => changedSinceCut(at(b.seq), at(b.functionTypes));
   // a delta's other addresses: the base's rows of its function types whose address did not change since its cut
-  const shared =
+  const unchanged =
     candidate === null
       ? { n: 0, v: 0, b: 0 }
       : await one(
@@ -236,8 +235,8 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
               AND NOT EXISTS (SELECT 1 FROM cp_address a WHERE a.address = b.address AND ${changedSinceCut("$3", "$4")})`,
           [candidate.id, types, candidate.seq, candidate.functionTypes],
         );
-  const base = candidate !== null && shared.n > 0 && shared.n >= candidate.addresses * DELTA_MIN_SHARED ? candidate : null;
-  if (base === null) shared.n = shared.v = shared.b = 0;
+  const base = candidate !== null && unchanged.n > 0 && unchanged.n >= candidate.addresses * DELTA_MIN_SHARED ? candidate : null;
+  const shared = base === null ? { n: 0, v: 0, b: 0 } : unchanged;
   // Any split point is correct (the halves are [-∞, m) and [m, ∞)); a good one halves the work. The sample is
   // ~200 pages of the table, by its size on disk (statistics may not exist yet): all of a small table, so small
   // savepoints take the same two-half path as large ones. A delta is one table.
@@ -259,7 +258,7 @@ async function copyCheckpoint(pool: pg.Pool, c: pg.PoolClient, snapshot: string,
     const table = range === "high" ? highTable! : lowTable!;
     const params: unknown[] = range === "all" ? [id, types] : [id, types, m];
     const at = (v: unknown) => `$${params.push(v)}`;
-    const changed = base === null ? "" : `AND ${changedSince(base, at)}`;
+    const changed = base === null ? "" : `AND ${changedSinceCut(at(base.seq), at(base.functionTypes))}`;
     const copied = await one(
       q,
       `WITH i AS (INSERT INTO "${table}" (savepoint_id, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes)
