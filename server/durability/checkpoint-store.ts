@@ -1,5 +1,6 @@
 import type pg from "pg";
-import type { ChangeFold } from "./changelog";
+import { copyRows, pgArray } from "../pg";
+import type { AddressChange, ChangeFold, ValueChange } from "./changelog";
 import { addressRows, rowOf } from "./savepoint-tables";
 
 export interface Cursor {
@@ -53,51 +54,66 @@ async function netMessages(c: pg.PoolClient, fold: ChangeFold): Promise<{ append
 }
 
 /**
- * An address's values after a round: its stored ones (`names`, `data`, `written`, SQL arrays) without those the
- * round changed (`<ch>.names`), then the round's writes (`<ch>.vals` NULL: deleted), in name order, with their bytes.
+ * The round's address changes, one row per address, as statement parameters built before the round's
+ * transaction (the checkpointer serializes the next round while Postgres applies this one): version, TTL
+ * clocks and cp_address.seq (null for an address whose values alone changed), then its value changes as array
+ * literals — the written values in name order (`lnames`, `ldata`, `lws`; null when none changed), the deleted
+ * names (`dnames`), and the written values' bytes. An address's values need no aggregation in SQL.
  */
-const mergedValues = (names: string, data: string, written: string, ch: string) =>
-  `(SELECT coalesce(array_agg(m.n ORDER BY m.n), '{}'), coalesce(array_agg(m.d ORDER BY m.n), '{}'), coalesce(array_agg(m.w ORDER BY m.n), '{}'), coalesce(sum(octet_length(m.d)), 0)::int
-      FROM (SELECT o.n, o.d, o.w FROM unnest(${names}, ${data}, ${written}) AS o(n, d, w) WHERE NOT (o.n = ANY(coalesce(${ch}.names, '{}')))
-            UNION ALL SELECT u.n, u.d, u.w FROM unnest(${ch}.names, ${ch}.vals, ${ch}.ws) AS u(n, d, w) WHERE u.d IS NOT NULL) m)`;
+export function addressParams(fold: ChangeFold): string[] {
+  const byAddress = new Map<string, ValueChange[]>();
+  for (const v of fold.liveValues()) (byAddress.get(v.address) ?? byAddress.set(v.address, []).get(v.address)!).push(v);
+  const cols: Array<Array<string | number | null>> = Array.from({ length: 11 }, () => []);
+  const row = (address: string, a: AddressChange | undefined, vs: ValueChange[] | undefined) => {
+    let lnames = null, dnames = null, ldata = null, lws = null, lbytes = 0;
+    if (vs) {
+      const live = vs.filter((v) => v.value !== null).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+      const deleted = vs.filter((v) => v.value === null);
+      lnames = pgArray(live.map((v) => v.name));
+      ldata = pgArray(live.map((v) => v.value));
+      lws = pgArray(live.map((v) => v.writtenAt));
+      if (deleted.length) dnames = pgArray(deleted.map((v) => v.name));
+      for (const v of live) lbytes += v.value!.length;
+    }
+    const out = [address, a?.functionType ?? null, a?.version ?? null, a?.invokedAt ?? null, a?.updatedAt ?? null, a?.seq ?? null, lnames, dnames, ldata, lws, lbytes];
+    for (let i = 0; i < out.length; i++) cols[i].push(out[i]);
+  };
+  for (const [address, a] of fold.addresses) row(address, a, byAddress.get(address));
+  for (const [address, vs] of byAddress) if (!fold.addresses.has(address)) row(address, undefined, vs);
+  return cols.map(pgArray);
+}
 
 /**
- * The round's address changes (version, TTL clocks, cp_address.seq) and value changes, one row per address: the
- * addresses Postgres holds are updated in place, with their values merged (mergedValues), the others inserted.
- * (Only this transaction writes cp_address: the cursor's row lock admits one checkpointer.)
+ * Applies the round's address rows (addressParams): the addresses Postgres holds are updated in place, the others
+ * inserted. An updated address's values are the round's written ones when the round rewrote or deleted every
+ * value it held (most rounds: one value, rewritten), its stored ones when the round changed none, else the two
+ * merged in name order. (Only this transaction writes cp_address: the cursor's row lock admits one checkpointer.)
  */
-async function applyAddresses(c: pg.PoolClient, fold: ChangeFold): Promise<void> {
-  const values = fold.liveValues();
-  if (fold.addresses.size === 0 && values.length === 0) return;
-  const a = [...fold.addresses.values()];
+async function applyAddresses(c: pg.PoolClient, params: string[]): Promise<void> {
+  if (params[0] === "{}") return;
   await c.query(
-    `WITH r AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS r(address, function_type, version, invoked_at, updated_at, seq)),
-          ch AS (SELECT address, array_agg(name) AS names, array_agg(value) AS vals, array_agg(written_at) AS ws
-                   FROM unnest($7::text[], $8::text[], $9::bytea[], $10::bigint[]) AS v(address, name, value, written_at) GROUP BY address),
+    `WITH r AS (SELECT r.address, r.function_type, r.version, r.invoked_at, r.updated_at, r.seq, r.lbytes,
+                       r.lnames::text[] AS lnames, r.ldata::bytea[] AS ldata, r.lws::bigint[] AS lws, r.lnames::text[] || coalesce(r.dnames::text[], '{}') AS names
+                  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[])
+                       AS r(address, function_type, version, invoked_at, updated_at, seq, lnames, dnames, ldata, lws, lbytes)),
           upd AS (UPDATE cp_address t
                      SET version = coalesce(r.version, t.version), invoked_at = coalesce(r.invoked_at, t.invoked_at), updated_at = coalesce(r.updated_at, t.updated_at),
-                         seq = coalesce(r.seq, t.seq), (value_names, value_data, value_written, value_bytes) = ${mergedValues("t.value_names", "t.value_data", "t.value_written", "r")}
-                    FROM (SELECT coalesce(r.address, ch.address) AS address, r.version, r.invoked_at, r.updated_at, r.seq, ch.names, ch.vals, ch.ws
-                            FROM r FULL JOIN ch ON ch.address = r.address) AS r
+                         seq = coalesce(r.seq, t.seq),
+                         (value_names, value_data, value_written, value_bytes) = (
+                           SELECT t.value_names, t.value_data, t.value_written, t.value_bytes WHERE r.lnames IS NULL
+                           UNION ALL SELECT r.lnames, r.ldata, r.lws, r.lbytes WHERE r.lnames IS NOT NULL AND t.value_names <@ r.names
+                           UNION ALL SELECT coalesce(array_agg(m.n ORDER BY m.n), '{}'), coalesce(array_agg(m.d ORDER BY m.n), '{}'), coalesce(array_agg(m.w ORDER BY m.n), '{}'), coalesce(sum(octet_length(m.d)), 0)::int
+                               FROM (SELECT o.n, o.d, o.w FROM unnest(t.value_names, t.value_data, t.value_written) AS o(n, d, w) WHERE NOT (o.n = ANY(r.names))
+                                     UNION ALL SELECT * FROM unnest(r.lnames, r.ldata, r.lws)) m
+                             HAVING r.lnames IS NOT NULL AND NOT (t.value_names <@ r.names))
+                    FROM r
                    WHERE t.address = r.address
                   RETURNING t.address)
      INSERT INTO cp_address (address, function_type, version, invoked_at, updated_at, seq, value_names, value_data, value_written, value_bytes)
-     SELECT r.address, r.function_type, r.version, r.invoked_at, r.updated_at, r.seq, mv.*
-       FROM r LEFT JOIN ch ON ch.address = r.address
-      CROSS JOIN LATERAL ${mergedValues("'{}'::text[]", "'{}'::bytea[]", "'{}'::bigint[]", "ch")} AS mv
-      WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.address = r.address)`,
-    [
-      a.map((x) => x.address),
-      a.map((x) => x.functionType),
-      a.map((x) => x.version),
-      a.map((x) => x.invokedAt),
-      a.map((x) => x.updatedAt),
-      a.map((x) => x.seq),
-      values.map((v) => v.address),
-      values.map((v) => v.name),
-      values.map((v) => v.value),
-      values.map((v) => v.writtenAt),
-    ],
+     SELECT r.address, r.function_type, r.version, r.invoked_at, r.updated_at, r.seq, coalesce(r.lnames, '{}'), coalesce(r.ldata, '{}'), coalesce(r.lws, '{}'), r.lbytes
+       FROM r
+      WHERE r.version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM upd WHERE upd.address = r.address)`,
+    params,
   );
 }
 
@@ -107,7 +123,7 @@ async function applyAddresses(c: pg.PoolClient, fold: ChangeFold): Promise<void>
  * change twice. Returns false when another checkpointer got there first (the caller rolls back).
  * Bulk statements over unnest() arrays: a few statements per round whatever its size (Prisma per-row: ~2.7k/s).
  */
-export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number, to: number): Promise<boolean> {
+export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number, to: number, addresses = addressParams(fold)): Promise<boolean> {
   await c.query(`INSERT INTO cp_cursor (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`);
   const cur = await c.query<{ seq: string }>(`SELECT seq FROM cp_cursor WHERE id = 1 FOR UPDATE`);
   if (Number(cur.rows[0].seq) !== from) return false;
@@ -145,17 +161,9 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       );
     }
   }
-  await applyAddresses(c, fold);
+  await applyAddresses(c, addresses);
   const { appends: m, consumed } = await netMessages(c, fold);
-  if (m.length) {
-    await c.query(`INSERT INTO cp_message (address, function_type, seq, idx, entry) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::int[], $5::bytea[])`, [
-      m.map((x) => x.address),
-      m.map((x) => x.functionType),
-      m.map((x) => x.seq),
-      m.map((x) => x.idx),
-      m.map((x) => x.entry),
-    ]);
-  }
+  if (m.length) await copyRows(c, "cp_message", ["address", "function_type", "seq", "idx", "entry"], m.map((x) => [x.address, x.functionType, x.seq, x.idx, x.entry]));
   if (consumed.size) {
     // FIFO: whatever was appended when, a commit consumes the oldest messages of its address.
     await c.query(

@@ -4,7 +4,7 @@ import type { Redis } from "../redis";
 import type { Partitioning } from "../dispatch/keys";
 import { inTransaction } from "../pg";
 import { ChangeFold } from "./changelog";
-import { applyFold, readCursor } from "./checkpoint-store";
+import { addressParams, applyFold, readCursor } from "./checkpoint-store";
 import { checkpointStatusKey } from "./lag";
 
 export interface CheckpointerConfig {
@@ -71,7 +71,7 @@ export class Checkpointer {
       this.prefetched = { from: r.cut, read: next };
     }
     const ok = await inTransaction(this.pool, async (c) => {
-      const applied = await applyFold(c, r.fold, from, r.cut);
+      const applied = await applyFold(c, r.fold, from, r.cut, r.addresses);
       if (!applied) throw new CursorMoved();
       return applied;
     }).catch((e) => {
@@ -102,7 +102,7 @@ export class Checkpointer {
     const G = Number((await this.redis.get(this.keys.seq)) ?? 0);
     const fold = new ChangeFold();
     const drained: Array<[number, string[]]> = [];
-    if (G <= from) return { G, cut: from, fold, drained, oldestPending: Infinity, startedAt };
+    if (G <= from) return { G, cut: from, fold, addresses: [], drained, oldestPending: Infinity, startedAt };
     const cut = Math.min(G, from + this.budget);
     const P = this.keys.partitions;
     const pipe = this.redis.pipeline();
@@ -124,7 +124,7 @@ export class Checkpointer {
       const next = await this.redis.pipeline(Array.from({ length: P }, (_, p) => ["xrange", this.keys.changelog(p), String(cut + 1), "+", "COUNT", "1"])).exec();
       for (const [, r] of next ?? []) for (const [, fields] of r as Array<[string, string[]]>) oldestPending = Math.min(oldestPending, Number(fields[fields.indexOf("at") + 1]) || startedAt);
     }
-    return { G, cut, fold, drained, oldestPending, startedAt };
+    return { G, cut, fold, addresses: addressParams(fold), drained, oldestPending, startedAt };
   }
 
   /** By rows, not time: a slow round with few rows has a fixed cost that a smaller budget would only repeat more often. */
@@ -170,6 +170,8 @@ interface Range {
   G: number;
   cut: number;
   fold: ChangeFold;
+  /** The fold's address rows as statement parameters, serialized while the round before is applied. */
+  addresses: string[];
   drained: Array<[number, string[]]>;
   oldestPending: number;
   startedAt: number;
