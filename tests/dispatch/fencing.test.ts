@@ -111,6 +111,7 @@ describe("an operator patch racing invocations is never lost, and never loses an
         // a mailbox holds one message at a time (maxNumBatchRequests 1): wait on 429
         for (;;) {
           const res = await e.call("POST", "/api/v1/ingress", { raw: lines.join("\n"), contentType: "application/x-ndjson" });
+          if (!Array.isArray(res.json?.rejected)) throw new Error(`the batch ingress answered ${res.status}: ${res.text}`);
           if (res.json.rejected.length === 0) break;
           lines.splice(0, lines.length, ...res.json.rejected.map((r: { line: number }) => lines[r.line - 1]));
           await new Promise((r) => setTimeout(r, 5));
