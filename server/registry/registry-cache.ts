@@ -21,7 +21,10 @@ export class RegistryCache {
 
   async start(): Promise<void> {
     this.subscriber = this.ctx.redis.duplicate({ connectionName: "statehouse-registry-sub" });
-    this.subscriber.on("message", () => void this.reload());
+    // a reload that fails (Postgres unreachable for a moment, or closed at shutdown) keeps the snapshot it has
+    // and is a warning, never an unhandled rejection; the next announcement loads again (a worker's heartbeat
+    // also does, through refreshIfStale)
+    this.subscriber.on("message", () => void this.reload().catch((err) => this.ctx.log.warn({ err }, "registry reload failed; keeping the loaded snapshot")));
     await this.subscriber.subscribe(this.ctx.keys.registryChannel);
     await this.reload();
   }
