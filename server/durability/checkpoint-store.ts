@@ -121,7 +121,8 @@ async function applyAddresses(c: pg.PoolClient, params: string[]): Promise<void>
  * Applies one round in the caller's transaction, after checking (under the cursor's row lock) that the cursor
  * is still at `from` — so two checkpointers, or a replay after a crash between COMMIT and trim, never apply a
  * change twice. Returns false when another checkpointer got there first (the caller rolls back).
- * Bulk statements over unnest() arrays: a few statements per round whatever its size (Prisma per-row: ~2.7k/s).
+ * Bulk statements over unnest() arrays, and COPY for appended messages: a few statements per round whatever its
+ * size (Prisma per-row: ~2.7k/s).
  */
 export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number, to: number, addresses = addressParams(fold)): Promise<boolean> {
   await c.query(`INSERT INTO cp_cursor (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`);

@@ -102,7 +102,7 @@ export class Checkpointer {
     const G = Number((await this.redis.get(this.keys.seq)) ?? 0);
     const fold = new ChangeFold();
     const drained: Array<[number, string[]]> = [];
-    if (G <= from) return { G, cut: from, fold, addresses: [], drained, oldestPending: Infinity, startedAt };
+    if (G <= from) return { G, cut: from, fold, addresses: addressParams(fold), drained, oldestPending: Infinity, startedAt };
     const cut = Math.min(G, from + this.budget);
     const P = this.keys.partitions;
     const pipe = this.redis.pipeline();
