@@ -25,17 +25,13 @@ export type IngressResult = { ok: true; messageId: string; duplicate: boolean } 
 const messageIdFor = (target: string, key?: string) =>
   key ? `k-${createHash("sha256").update(`${target}\0${key}`).digest("base64url").slice(0, 24)}` : randomUUID();
 
-/**
- * Validates and enqueues ingress messages (no caller: protocol §2.9). Messages to a paused application are
- * accepted and wait; an unbound function type is refused; a mailbox at the endpoint's `maxNumBatchRequests`
- * is refused with mailbox-full, per message — a bad message never drops the good ones.
- */
-export async function ingest(ctx: Ctx, msgs: IngressMessage[], registry?: RegistrySnapshot): Promise<IngressResult[]> {
-  const reg = registry ?? (await liveRegistry(ctx)).current;
+/** The messages' entries for the enqueue, and the results of those refused before it (`unbound`: any for want of an endpoint). */
+function prepare(reg: RegistrySnapshot, msgs: IngressMessage[]) {
   const out: IngressResult[] = new Array(msgs.length);
   const items: Parameters<DataPlane["enqueue"]>[0] = [];
   const idx: number[] = [];
   const ids: string[] = [];
+  let unbound = false;
   const now = Date.now();
   msgs.forEach((m, i) => {
     const addr = parseAddress(m.target);
@@ -43,7 +39,10 @@ export async function ingest(ctx: Ctx, msgs: IngressMessage[], registry?: Regist
     if (!TYPENAME_RE.test(m.typename)) return (out[i] = { ok: false, code: "bad-request", message: `typename "${m.typename}" must be namespace/name` });
     const functionType = functionTypeOf(addr);
     const ep = reg.resolve(functionType);
-    if (!ep) return (out[i] = { ok: false, code: "function-type-not-bound", message: `no endpoint binds ${functionType}; register one (e.g. ${addr.namespace}/*) first` });
+    if (!ep) {
+      unbound = true;
+      return (out[i] = { ok: false, code: "function-type-not-bound", message: `no endpoint binds ${functionType}; register one (e.g. ${addr.namespace}/*) first` });
+    }
     const id = messageIdFor(m.target, m.idempotencyKey);
     items.push({
       address: m.target,
@@ -55,6 +54,25 @@ export async function ingest(ctx: Ctx, msgs: IngressMessage[], registry?: Regist
     idx.push(i);
     ids.push(id);
   });
+  return { out, items, idx, ids, unbound };
+}
+
+/**
+ * Validates and enqueues ingress messages (no caller: protocol §2.9). Messages to a paused application are
+ * accepted and wait; an unbound function type is refused; a mailbox at the endpoint's `maxNumBatchRequests`
+ * is refused with mailbox-full, per message — a bad message never drops the good ones.
+ */
+export async function ingest(ctx: Ctx, msgs: IngressMessage[], registry?: RegistrySnapshot): Promise<IngressResult[]> {
+  let reg = registry ?? (await liveRegistry(ctx)).current;
+  let p = prepare(reg, msgs);
+  if (p.unbound && !registry) {
+    // A type bound a moment ago is in Postgres before its announcement reaches this process's cache: before
+    // refusing, compare the cache with the registry version (one GET; a reload only when it is behind).
+    const cache = await liveRegistry(ctx);
+    await cache.refreshIfStale();
+    if (cache.current !== reg) p = prepare((reg = cache.current), msgs);
+  }
+  const { out, items, idx, ids } = p;
   if (items.length) {
     const res = await planeOf(ctx).enqueue(items, ctx.env.INGRESS_IDEMPOTENCY_HOURS * 3_600_000);
     res.forEach((r, j) => {

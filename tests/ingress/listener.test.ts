@@ -10,6 +10,7 @@ import { POST as sendRoute, PUT as putRoute } from "@/app/api/v1/ingress/[namesp
 import { POST as batchRoute } from "@/app/api/v1/ingress/route";
 import { createTestContext, type TestContext } from "../support/test-context";
 import { apiClient } from "../support/api-client";
+import { liveRegistry } from "@/server/registry/live-registry";
 import { callRoute } from "../support/call-route";
 import { freePort, spawnEntry, waitFor, type Spawned } from "../support/processes";
 
@@ -194,5 +195,21 @@ describe("npm run ingress", () => {
     expect(await mailboxLength("example/person/proc")).toBe(1);
     proc.child.kill("SIGTERM");
     expect((await proc.exited).code).toBe(0);
+  });
+});
+
+describe("a function type bound a moment ago", () => {
+  it("is accepted before the change's announcement reaches this process's registry cache", async () => {
+    // the cache hears no announcement from here on: only the check on a miss can find the new endpoint
+    await (await liveRegistry(ctx)).stop();
+    const call = await apiClient(ctx.env.STATEHOUSE_ADMIN_TOKEN!);
+    expect((await call("POST", "/api/v1/applications", { body: { name: "late" } })).status).toBe(201);
+    const ep = await call("POST", "/api/v1/applications/{app}/endpoints", { params: { app: "late" }, body: { functions: "late/*", urlPathTemplate: "http://127.0.0.1:9/statefun", skipProbe: true } });
+    expect(ep.status, ep.text).toBe(201);
+    const r = await both(greet("late/person/now"));
+    expect([r.listener.status, r.route.status], JSON.stringify(r.listener.json)).toEqual([202, 202]);
+    // still refused when nothing binds the type, after the same check
+    const none = await both(greet("never/person/now"));
+    expect([none.listener.status, none.route.status]).toEqual([404, 404]);
   });
 });
