@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { Queue, Worker } from "bullmq";
 import type pg from "pg";
 import type { Ctx } from "../context";
@@ -60,7 +61,8 @@ export class CheckpointService {
           this.stats.rounds++;
           this.stats.entries += r.entries;
           this.stats.lastRoundMs = Date.now() - t;
-          if (!r.more) await sleep(r.entries > 0 ? 20 : 100, this.stopping.signal);
+          // timers/promises removes its abort listener when the timer fires (a hand-made one leaked one per round)
+          if (!r.more) await delay(r.entries > 0 ? 20 : 100, undefined, { signal: this.stopping.signal }).catch(() => undefined);
         }
       },
       { connection: this.connection, prefix, concurrency: 1, lockDuration: LOCK_MS, stalledInterval: LOCK_MS / 2, maxStalledCount: Number.MAX_SAFE_INTEGER },
@@ -86,11 +88,4 @@ export class CheckpointService {
     await this.queue?.close();
     await this.pool?.end();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((r) => {
-    const t = setTimeout(r, ms);
-    signal.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
-  });
 }
