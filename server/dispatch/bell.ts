@@ -3,12 +3,14 @@ import type { Redis } from "../redis";
 /**
  * Wake-ups for idle partition groups. Scripts PUBLISH a partition number when an address of it becomes ready
  * (only on the idle → scheduled transition, so a busy system publishes little). One subscriber per worker
- * process; a partition is "dirty" until a claim finds it empty.
+ * process; a partition is "dirty" until a claim finds it empty. A message `t<partition>` says timers were
+ * written there by someone other than its runner (a rollback's restore, a recovery): `onTimers` hears it.
  */
 export class Bell {
   private sub: Redis | null = null;
   private readonly dirty = new Set<number>();
   private readonly waiters = new Set<{ partitions: Set<number>; wake: () => void }>();
+  onTimers?: (partition: number) => void;
 
   constructor(
     private readonly redis: Redis,
@@ -17,7 +19,7 @@ export class Bell {
 
   async start(): Promise<void> {
     this.sub = this.redis.duplicate({ connectionName: "statehouse-bell" });
-    this.sub.on("message", (_ch: string, msg: string) => this.ring(Number(msg)));
+    this.sub.on("message", (_ch: string, msg: string) => (msg[0] === "t" ? this.onTimers?.(Number(msg.slice(1))) : this.ring(Number(msg))));
     await this.sub.subscribe(this.channel);
   }
 

@@ -77,7 +77,8 @@ export class DispatchService {
         maxStalledCount: Number.MAX_SAFE_INTEGER,
       },
     );
-    this.worker.on("completed", () => void this.ensureGroupJobs());
+    // the group whose slice ended goes back to the queue (re-adding all of them here was 16 scripts a slice)
+    this.worker.on("completed", (job: Job<{ group: number }>) => void this.ensureGroupJobs([job.data.group]));
     this.worker.on("failed", (_job, err) => this.ctx.log.error({ err }, "dispatch group job failed; it is re-added"));
     this.worker.on("error", (err) => this.ctx.log.warn({ err }, "dispatch worker error"));
     await this.ensureGroupJobs();
@@ -85,9 +86,9 @@ export class DispatchService {
   }
 
   /** Idempotent: a group job that exists in any state is left alone (jobId = group). */
-  private async ensureGroupJobs(): Promise<void> {
+  private async ensureGroupJobs(groups = Array.from({ length: this.ctx.env.DISPATCH_GROUPS }, (_, g) => g)): Promise<void> {
     if (this.stopping.signal.aborted) return;
-    const jobs = Array.from({ length: this.ctx.env.DISPATCH_GROUPS }, (_, g) => ({
+    const jobs = groups.map((g) => ({
       name: "group",
       data: { group: g },
       opts: { jobId: `group-${g}`, removeOnComplete: true, removeOnFail: true },

@@ -16,8 +16,16 @@ export interface RunnerConfig {
 }
 
 const TIMER_EVERY_MS = 50;
-const MAINTENANCE_EVERY_MS = 1_000;
 const IDLE_WAIT_MS = 250;
+
+/**
+ * How often a group's partitions are swept: expired leases reaped, leases of calls in flight extended, every
+ * partition's timers and ready list polled (safety nets for timers another process wrote and for a missed
+ * bell). A third of the lease, so an extension always lands before expiry, within 1–5 s: each sweep is a few
+ * Redis calls per partition (256 by default), paid under load as well as idle. Held addresses are also
+ * released at once when the registry changes (an application resumed).
+ */
+export const maintenanceEveryMs = (leaseMs: number) => Math.min(5_000, Math.max(1_000, Math.floor(leaseMs / 3)));
 
 /**
  * Drains the ready addresses of one partition group for a time slice: claim → call → commit, many addresses
@@ -29,7 +37,7 @@ export class GroupRunner {
   private inflight = 0;
   /**
    * When each partition's next timer is due, as last seen. Partitions are polled for timers only when due, when
-   * this process schedules one, and once per maintenance round (timers another process wrote).
+   * this process schedules one, when the bell says another process wrote some, and once per maintenance round.
    */
   private readonly nextDue = new Map<number, number>();
   /** Resolves whenever in-flight room is given back (a call finished, an over-reserved claim returned). */
@@ -58,6 +66,8 @@ export class GroupRunner {
     plane.onTimerScheduled = (p, dueAt) => {
       if (!(this.nextDue.get(p)! <= dueAt)) this.nextDue.set(p, dueAt);
     };
+    // timers written by another process: poll that partition on the next timer round
+    bell.onTimers = (p) => this.nextDue.set(p, 0);
   }
 
   private async fireDue(partitions: number[], all: boolean): Promise<void> {
@@ -80,6 +90,8 @@ export class GroupRunner {
     let activations = 0;
     let lastTimers = 0;
     let lastMaintenance = 0;
+    const maintenanceMs = maintenanceEveryMs(this.cfg.leaseMs);
+    let registrySeen = this.registry();
     this.bell.markAll(partitions);
     let settled: () => void = () => undefined;
     let anySettled = new Promise<void>((r) => (settled = r));
@@ -105,15 +117,23 @@ export class GroupRunner {
 
     while (Date.now() < deadline && !signal.aborted) {
       const now = Date.now();
-      if (now - lastMaintenance >= MAINTENANCE_EVERY_MS) {
+      if (now - lastMaintenance >= maintenanceMs) {
         lastMaintenance = now;
         lastTimers = now;
+        registrySeen = this.registry();
         await this.fireDue(partitions, true);
         await this.maintain(partitions, active);
         this.bell.markAll(partitions); // safety net for a missed bell
-      } else if (now - lastTimers >= TIMER_EVERY_MS) {
-        lastTimers = now;
-        await this.fireDue(partitions, false);
+      } else {
+        if (now - lastTimers >= TIMER_EVERY_MS) {
+          lastTimers = now;
+          await this.fireDue(partitions, false);
+        }
+        if (this.registry() !== registrySeen) {
+          // an application may have been resumed: its held addresses go back to the ready lists now
+          registrySeen = this.registry();
+          await Promise.all(partitions.map((p) => this.releaseHeld(p, registrySeen)));
+        }
       }
       let claimed = 0;
       if (await this.gate.blocked()) {
@@ -162,17 +182,22 @@ export class GroupRunner {
     await Promise.all([...byPartition].map(([p, held]) => this.plane.extend(p, this.cfg.leaseMs, held)));
   }
 
+  /** Held addresses whose function type is no longer paused go back to the ready list. */
+  private async releaseHeld(p: number, reg: RegistrySnapshot): Promise<void> {
+    const held = await this.plane.redis.hgetall(this.plane.keys.held(p));
+    const release = Object.entries(held)
+      .filter(([, ftype]) => !reg.resolve(ftype)?.paused)
+      .map(([addr]) => addr);
+    await this.plane.unhold(p, release);
+  }
+
   private async maintain(partitions: number[], active: Map<string, { c: Claimed }>): Promise<void> {
     const reg = this.registry();
     await this.extendLeases(active);
     await Promise.all(
       partitions.map(async (p) => {
         await this.plane.reap(p);
-        const held = await this.plane.redis.hgetall(this.plane.keys.held(p));
-        const release = Object.entries(held)
-          .filter(([, ftype]) => !reg.resolve(ftype)?.paused)
-          .map(([addr]) => addr);
-        await this.plane.unhold(p, release);
+        await this.releaseHeld(p, reg);
       }),
     );
   }

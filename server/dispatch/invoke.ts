@@ -70,6 +70,9 @@ export async function processClaimed(d: InvokeDeps, c: Claimed): Promise<Outcome
   if (!endpoint) return park(`function type ${functionType} is not bound by any endpoint; register an endpoint for it, then resume this address`);
   if (endpoint.paused) {
     await d.plane.hold(c, functionType);
+    // resumed while this was being held: the runner's release for that change may have run before this hold
+    const now = d.registry();
+    if (now !== registry && !now.resolve(functionType)?.paused) await d.plane.unhold(c.partition, [c.address]);
     return "held";
   }
 

@@ -69,7 +69,8 @@ export async function recoverDataPlane(redis: Redis, pool: pg.Pool, keys: Partit
   await pool.query(`UPDATE cp_cursor SET generation = $1 WHERE id = 1`, [generation]);
   await redis.set(keys.marker, markerValue("recovery", { fromSeq: cursor.seq, generation }));
   const bell = redis.pipeline();
-  for (let p = 0; p < keys.partitions; p++) bell.publish(keys.bell, String(p));
+  // every partition may have ready addresses and timers the runners did not schedule (see Bell)
+  for (let p = 0; p < keys.partitions; p++) bell.publish(keys.bell, String(p)).publish(keys.bell, `t${p}`);
   await bell.exec();
   report.ms = Date.now() - started;
   log.warn(report, "data plane rebuilt from the checkpoint; dispatch resumes");

@@ -14,7 +14,8 @@
   Changelog (kind r): RS savepoint id + v version, then RA address per address (the checkpointer copies their rows
   from the savepoint inside Postgres: a rollback of a million addresses is not a million changelog records);
   X / T+td for timers.
-  Returns the number of addresses restored.
+  Publishes the partition number on the bell channel when an address became ready, and 't' .. it when timers
+  were added. Returns the number of addresses restored.
 ]]
 if redis.call('EXISTS', ARGV[3]) == 0 then return redis.error_reply('NOPLANE the data plane is being rebuilt') end
 local pp, ver = ARGV[1], ARGV[2]
@@ -96,4 +97,6 @@ for _ = 1, nAdd do
 end
 clog_flush(logs)
 if woke then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+-- 't<partition>': the runner learns of timers it did not schedule itself at once
+if nAdd > 0 then redis.call('PUBLISH', ARGV[4], 't' .. ARGV[5]) end
 return nAddr
