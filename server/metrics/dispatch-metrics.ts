@@ -52,6 +52,22 @@ export class DispatchMetrics implements DispatchObserver {
     this.inflightGauge = new Gauge({ ...PROMETHEUS.inflightAsyncOps, help: "Remote calls in flight in this worker (StateFun inflightAsyncOps)", labelNames, registers });
   }
 
+  /** prom-client's labelled children per function type: labels() hashes its label object on every call. */
+  private readonly children = new Map<string, { counters: Record<CounterName, Counter.Internal>; histograms: Record<HistogramName, Histogram.Internal<string>>; inflight: Gauge.Internal<string> }>();
+
+  private childrenOf(functionType: string) {
+    let ch = this.children.get(functionType);
+    if (!ch) {
+      ch = {
+        counters: Object.fromEntries(COUNTERS.map((c) => [c, this.counters[c].labels(functionType)])) as Record<CounterName, Counter.Internal>,
+        histograms: Object.fromEntries(HISTOGRAMS.map((h) => [h, this.histograms[h].labels(functionType)])) as Record<HistogramName, Histogram.Internal<string>>,
+        inflight: this.inflightGauge.labels(functionType),
+      };
+      this.children.set(functionType, ch);
+    }
+    return ch;
+  }
+
   private delta(functionType: string): TypeDelta {
     let d = this.pending.get(functionType);
     if (!d) this.pending.set(functionType, (d = emptyDelta()));
@@ -60,13 +76,13 @@ export class DispatchMetrics implements DispatchObserver {
 
   private count(functionType: string, c: CounterName, n: number): void {
     if (n <= 0) return;
-    this.counters[c].inc({ [FUNCTION_TYPE_LABEL]: functionType }, n);
+    this.childrenOf(functionType).counters[c].inc(n);
     this.delta(functionType).counters[c] += n;
   }
 
   private observe(functionType: string, h: HistogramName, values: number[]): void {
     if (values.length === 0) return;
-    const child = this.histograms[h].labels(functionType);
+    const child = this.childrenOf(functionType).histograms[h];
     const d = this.delta(functionType).histograms[h];
     for (const raw of values) {
       const v = Math.max(0, raw);
@@ -96,7 +112,7 @@ export class DispatchMetrics implements DispatchObserver {
   }
 
   inflight(functionType: string, delta: number): void {
-    this.inflightGauge.inc({ [FUNCTION_TYPE_LABEL]: functionType }, delta);
+    this.childrenOf(functionType).inflight.inc(delta);
     this.inflightNow.set(functionType, (this.inflightNow.get(functionType) ?? 0) + delta);
   }
 
