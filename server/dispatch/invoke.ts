@@ -71,8 +71,8 @@ export async function processClaimed(d: InvokeDeps, c: Claimed): Promise<Outcome
   if (endpoint.paused) {
     await d.plane.hold(c, functionType);
     // resumed while this was being held: the runner's release for that change may have run before this hold
-    const now = d.registry();
-    if (now !== registry && !now.resolve(functionType)?.paused) await d.plane.unhold(c.partition, [c.address]);
+    const latest = d.registry();
+    if (latest !== registry && !latest.resolve(functionType)?.paused) await d.plane.unhold(c.partition, [c.address]);
     return "held";
   }
 
