@@ -4,6 +4,7 @@ import type { Ctx } from "../context";
 import { AppError } from "../errors";
 import { timingSafeEqual } from "node:crypto";
 import { constantTimeEqual, sha256 } from "./secrets";
+import { getOrSet } from "../collections";
 
 /** What authentication reads of a request: a WHATWG Headers, or the lean listener's view of node's headers. */
 export type HeaderSource = Pick<Headers, "get">;
@@ -25,13 +26,13 @@ export interface Authenticated {
 export const TOKEN_CACHE_MS = 1_000;
 const TOKEN_CACHE_MAX = 10_000;
 const tokenCaches = new WeakMap<Ctx, Map<string, { principal: Principal; until: number }>>();
-const tokenCache = (ctx: Ctx) => tokenCaches.get(ctx) ?? tokenCaches.set(ctx, new Map()).get(ctx)!;
+const tokenCache = (ctx: Ctx) => getOrSet(tokenCaches, ctx, () => new Map());
 /**
  * Lookups under way, by token hash: when a hot token's cache entry lapses, the requests arriving meanwhile (64
  * at once from one busy client) share one Postgres round trip instead of making one each.
  */
 const lookups = new WeakMap<Ctx, Map<string, Promise<Principal>>>();
-const lookupsOf = (ctx: Ctx) => lookups.get(ctx) ?? lookups.set(ctx, new Map()).get(ctx)!;
+const lookupsOf = (ctx: Ctx) => getOrSet(lookups, ctx, () => new Map());
 export const forgetCachedTokens = (ctx: Ctx) => {
   tokenCache(ctx).clear();
   lookupsOf(ctx).clear();

@@ -3,6 +3,7 @@ import type { Redis } from "../redis";
 import { Partitioning } from "./keys";
 import { scriptsFor, type DataPlaneScripts } from "./scripts";
 import { timerPayload } from "./timer-data";
+import { getOrSet } from "../collections";
 
 export const EGRESS_MAX_LEN = 1_000_000;
 const ENQUEUE_CHUNK = 1_000;
@@ -147,7 +148,7 @@ export class DataPlane {
     const byPartition = new Map<number, number[]>();
     items.forEach((it, i) => {
       const p = this.keys.partitionOf(it.address);
-      (byPartition.get(p) ?? byPartition.set(p, []).get(p)!).push(i);
+      getOrSet(byPartition, p, () => []).push(i);
     });
     // one script call per ENQUEUE_CHUNK messages of a partition: a huge batch to one address stays many short scripts
     const calls: Array<[number, number[]]> = [];

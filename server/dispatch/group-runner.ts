@@ -5,6 +5,7 @@ import type { Claimed, DataPlane } from "./data-plane";
 import { processClaimed, type DispatchObserver } from "./invoke";
 import type { SpecCache } from "./spec-cache";
 import { LagGate } from "../durability/lag";
+import { getOrSet } from "../collections";
 
 export interface RunnerConfig {
   claimBatch: number;
@@ -178,7 +179,7 @@ export class GroupRunner {
 
   private async extendLeases(active: Map<string, { c: Claimed }>): Promise<void> {
     const byPartition = new Map<number, Array<[string, string]>>();
-    for (const { c } of active.values()) (byPartition.get(c.partition) ?? byPartition.set(c.partition, []).get(c.partition)!).push([c.address, c.token]);
+    for (const { c } of active.values()) getOrSet(byPartition, c.partition, () => []).push([c.address, c.token]);
     await Promise.all([...byPartition].map(([p, held]) => this.plane.extend(p, this.cfg.leaseMs, held)));
   }
 

@@ -1,6 +1,7 @@
 import { createMarkerIfFresh } from "../durability/recovery";
 import type { Ctx } from "../context";
 import { DataPlane } from "./data-plane";
+import { getOrSet } from "../collections";
 
 export function dataPlaneFor(ctx: Ctx): DataPlane {
   const plane = new DataPlane(ctx.redis, ctx.env.STATEHOUSE_REDIS_PREFIX, ctx.env.STATEHOUSE_PARTITIONS, ctx.env.DISPATCH_GROUPS, ctx.env.DISPATCH_LUA_OVERRIDES);
@@ -12,4 +13,4 @@ export function dataPlaneFor(ctx: Ctx): DataPlane {
 const planes = new WeakMap<Ctx, DataPlane>();
 
 /** The context's data plane (and key layout), built once per context. */
-export const planeOf = (ctx: Ctx): DataPlane => planes.get(ctx) ?? planes.set(ctx, dataPlaneFor(ctx)).get(ctx)!;
+export const planeOf = (ctx: Ctx): DataPlane => getOrSet(planes, ctx, () => dataPlaneFor(ctx));

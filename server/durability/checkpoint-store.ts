@@ -2,6 +2,7 @@ import type pg from "pg";
 import { copyRows, pgArray } from "../pg";
 import type { AddressChange, ChangeFold, ValueChange } from "./changelog";
 import { addressRows, rowOf } from "./savepoint-tables";
+import { getOrSet } from "../collections";
 
 export interface Cursor {
   seq: number;
@@ -62,7 +63,7 @@ async function netMessages(c: pg.PoolClient, fold: ChangeFold): Promise<{ append
  */
 export function addressParams(fold: ChangeFold): string[] {
   const byAddress = new Map<string, ValueChange[]>();
-  for (const v of fold.liveValues()) (byAddress.get(v.address) ?? byAddress.set(v.address, []).get(v.address)!).push(v);
+  for (const v of fold.liveValues()) getOrSet(byAddress, v.address, () => []).push(v);
   const cols: Array<Array<string | number | null>> = Array.from({ length: 11 }, () => []);
   const row = (address: string, a: AddressChange | undefined, vs: ValueChange[] | undefined) => {
     let lnames = null, dnames = null, ldata = null, lws = null, lbytes = 0;
@@ -137,7 +138,7 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
     // savepoint's own partition: a full scan of a million rows per round of a few thousand addresses).
     await c.query(`DELETE FROM cp_message WHERE (address, seq, idx) IN (SELECT m.address, m.seq, m.idx FROM unnest($1::text[]) AS r(address) CROSS JOIN LATERAL (SELECT address, seq, idx FROM cp_message WHERE address = r.address OFFSET 0) m)`, [r]);
     const bySavepoint = new Map<string, Array<{ address: string; version: number; functionType: string; at: number; seq: number }>>();
-    for (const [address, x] of fold.restores) (bySavepoint.get(x.savepointId) ?? bySavepoint.set(x.savepointId, []).get(x.savepointId)!).push({ address, ...x });
+    for (const [address, x] of fold.restores) getOrSet(bySavepoint, x.savepointId, () => []).push({ address, ...x });
     for (const [sp, list] of bySavepoint) {
       const addrs = list.map((x) => x.address);
       // the savepoint's address rows, its base's included when it is a delta (a deleted savepoint has none)

@@ -13,6 +13,7 @@ import { applicationTypes } from "./app-types";
 import { findSavepoint, waitForCheckpoint } from "./savepoints";
 import { specKey, specTypenames } from "./savepoint-format";
 import { valueRows, type SavepointRef } from "./savepoint-tables";
+import { getOrSet } from "../collections";
 
 type DiffView = z.infer<typeof Diff>;
 type Entry = z.infer<typeof DiffEntry>;
@@ -127,7 +128,7 @@ async function readSide(c: pg.PoolClient, side: Side, addresses: string[]) {
   const vals = await c.query<{ address: string; name: string; value: Buffer }>(`SELECT * FROM (${sql.values}) x WHERE address = ANY($2::text[])`, [side.param, addresses]);
   const mbs = await c.query<{ address: string; n: number }>(`SELECT * FROM (${sql.mailboxes}) x WHERE address = ANY($2::text[])`, [side.param, addresses]);
   const values = new Map<string, Map<string, Buffer>>();
-  for (const v of vals.rows) (values.get(v.address) ?? values.set(v.address, new Map()).get(v.address)!).set(v.name, v.value);
+  for (const v of vals.rows) getOrSet(values, v.address, () => new Map()).set(v.name, v.value);
   return { values, mailboxes: new Map(mbs.rows.map((m) => [m.address, m.n])) };
 }
 

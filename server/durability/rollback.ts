@@ -16,6 +16,7 @@ import { rollbackInProgressKey } from "./lag";
 import { controlQueue, rollbackJobId } from "./control-queue";
 import { changedSinceCut, findSavepoint, planForBulk, requestSavepoint, takeSavepoint, waitForCheckpoint, type DurabilityDeps } from "./savepoints";
 import { addressRows, rowOf, type SavepointRef } from "./savepoint-tables";
+import { getOrSet } from "../collections";
 
 export const EGRESS_NOT_RECALLED =
   "A rollback replaces the application's state, mailboxes and delayed messages; egress records already emitted (Kafka, Kinesis, webhooks, playground topics) are not recalled.";
@@ -284,7 +285,7 @@ async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, ta
     const byPartition = new Map<number, RestoredAddress[]>();
     for (const a of byAddress.values()) {
       const p = plane.keys.partitionOf(a.address);
-      (byPartition.get(p) ?? byPartition.set(p, []).get(p)!).push(a);
+      getOrSet(byPartition, p, () => []).push(a);
       if (present.has(a.address)) restored++;
       else removed++;
     }
@@ -298,8 +299,8 @@ async function restoreWith(plane: DataPlane, c: pg.ClientBase, pool: pg.Pool, ta
   const saved = await c.query<{ partition: number; id: string; due_at: string; data: Buffer }>(`SELECT partition, id, due_at, data FROM savepoint_timer WHERE savepoint_id = $1`, [savepointId]);
   const rm = new Map<number, string[]>();
   const add = new Map<number, RestoredTimer[]>();
-  for (const t of live.rows) (rm.get(t.partition) ?? rm.set(t.partition, []).get(t.partition)!).push(t.id);
-  for (const t of saved.rows) (add.get(t.partition) ?? add.set(t.partition, []).get(t.partition)!).push({ id: t.id, dueAt: Number(t.due_at), data: t.data });
+  for (const t of live.rows) getOrSet(rm, t.partition, () => []).push(t.id);
+  for (const t of saved.rows) getOrSet(add, t.partition, () => []).push({ id: t.id, dueAt: Number(t.due_at), data: t.data });
   await bounded(
     [...new Set([...rm.keys(), ...add.keys()])].map((p) => () => plane.restore(p, savepointId, version, [], rm.get(p) ?? [], add.get(p) ?? [])),
     RESTORE_CALLS_IN_FLIGHT,

@@ -2,6 +2,7 @@ import type { Ctx } from "../context";
 import { planeOf } from "../dispatch/plane";
 import { liveRegistry } from "./live-registry";
 import { functionTypeOf, parseAddress } from "../dispatch/keys";
+import { getOrSet } from "../collections";
 
 /**
  * Function types the system knows: bound by an exact endpoint, registered through the protocol (state specs),
@@ -12,7 +13,7 @@ export async function listFunctionTypes(ctx: Ctx) {
   const k = planeOf(ctx).keys;
   const reg = (await liveRegistry(ctx)).current;
   const types = new Map<string, { addresses: number; backlog: number; parked: number }>();
-  const get = (t: string) => types.get(t) ?? types.set(t, { addresses: 0, backlog: 0, parked: 0 }).get(t)!;
+  const get = (t: string) => getOrSet(types, t, () => ({ addresses: 0, backlog: 0, parked: 0 }));
   for (const e of reg.endpoints) if (e.typeName) get(e.functions);
 
   const pipe = ctx.redis.pipeline();

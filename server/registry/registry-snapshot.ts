@@ -1,6 +1,7 @@
 import type { Db } from "../db";
 import type { EndpointRecord } from "./endpoint-spec";
 import { toEndpointRecord } from "./dto";
+import { getOrSet } from "../collections";
 
 export interface BoundEndpoint extends EndpointRecord {
   id: string;
@@ -50,7 +51,7 @@ export async function loadRegistrySnapshot(db: Db, version: number): Promise<Reg
   ]);
   const egresses = new Map<string, Map<string, DeclaredEgress>>();
   for (const e of egressRows) {
-    const app = egresses.get(e.application.name) ?? egresses.set(e.application.name, new Map()).get(e.application.name)!;
+    const app = getOrSet(egresses, e.application.name, () => new Map());
     app.set(e.egressId, { id: e.egressId, kind: e.kind, spec: e.spec as Record<string, unknown> });
   }
   return new RegistrySnapshot(
