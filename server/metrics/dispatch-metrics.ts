@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { DispatchObserver } from "../dispatch/invoke";
+import { getOrSet } from "../collections";
 import { bucketIndex, COUNTERS, FUNCTION_TYPE_LABEL, HISTOGRAMS, LATENCY_BUCKETS_MS, PROMETHEUS, type CounterName, type HistogramName } from "./names";
 
 export interface HistogramDelta {
@@ -56,22 +57,15 @@ export class DispatchMetrics implements DispatchObserver {
   private readonly children = new Map<string, { counters: Record<CounterName, Counter.Internal>; histograms: Record<HistogramName, Histogram.Internal<string>>; inflight: Gauge.Internal<string> }>();
 
   private childrenOf(functionType: string) {
-    let ch = this.children.get(functionType);
-    if (!ch) {
-      ch = {
-        counters: Object.fromEntries(COUNTERS.map((c) => [c, this.counters[c].labels(functionType)])) as Record<CounterName, Counter.Internal>,
-        histograms: Object.fromEntries(HISTOGRAMS.map((h) => [h, this.histograms[h].labels(functionType)])) as Record<HistogramName, Histogram.Internal<string>>,
-        inflight: this.inflightGauge.labels(functionType),
-      };
-      this.children.set(functionType, ch);
-    }
-    return ch;
+    return getOrSet(this.children, functionType, () => ({
+      counters: Object.fromEntries(COUNTERS.map((c) => [c, this.counters[c].labels(functionType)])) as Record<CounterName, Counter.Internal>,
+      histograms: Object.fromEntries(HISTOGRAMS.map((h) => [h, this.histograms[h].labels(functionType)])) as Record<HistogramName, Histogram.Internal<string>>,
+      inflight: this.inflightGauge.labels(functionType),
+    }));
   }
 
   private delta(functionType: string): TypeDelta {
-    let d = this.pending.get(functionType);
-    if (!d) this.pending.set(functionType, (d = emptyDelta()));
-    return d;
+    return getOrSet(this.pending, functionType, emptyDelta);
   }
 
   private count(functionType: string, c: CounterName, n: number): void {
