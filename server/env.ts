@@ -43,6 +43,11 @@ const EnvSchema = z.object({
   DISPATCH_LEASE_MS: z.coerce.number().int().min(500).default(15000),
   DISPATCH_CLAIM_BATCH: z.coerce.number().int().min(1).max(1000).default(64),
   DISPATCH_MAX_INFLIGHT: z.coerce.number().int().min(1).max(100000).default(512),
+  /**
+   * Calls in flight one endpoint may hold of a worker's DISPATCH_MAX_INFLIGHT while more than one endpoint is
+   * registered, so a hung or slow deployment leaves the others room (0: no limit). Default: half of it.
+   */
+  DISPATCH_MAX_INFLIGHT_PER_ENDPOINT: z.coerce.number().int().min(0).max(100000).optional(),
   /** Messages per address returned by one claim; each call sends at most the endpoint's maxNumBatchRequests. */
   DISPATCH_MAX_BATCH: z.coerce.number().int().min(1).max(10000).default(1000),
   /** BullMQ lock of a partition group's job; a dead worker's groups move on within lock + stalled interval. */

@@ -30,6 +30,16 @@ export interface Claimed {
   mailbox: Buffer[];
 }
 
+/** How many addresses of each endpoint one claim may take (claimWithin). */
+export interface ClaimBudget {
+  /** Any endpoint not in `endpoints`. */
+  other: number;
+  /** Endpoint key (its `functions`: `ns/type` or `ns/*`) → budget. */
+  endpoints: Array<[string, number]>;
+  /** The exact `ns/type` endpoints of the namespaces in `endpoints` (so the script resolves as the registry does). */
+  exact: string[];
+}
+
 export interface Mutation {
   name: string;
   op: "M" | "D";
@@ -169,17 +179,40 @@ export class DataPlane {
   }
 
   async claim(p: number, k: number, batch: number, leaseMs: number): Promise<Claimed[]> {
+    return (await this.claimWithin(p, k, batch, leaseMs)).claimed;
+  }
+
+  /**
+   * Claim within per-endpoint budgets: at most the listed budget of each endpoint in `budget.endpoints` and
+   * `budget.other` of any other; an address beyond its endpoint's budget waits for a call slot (claim-2.lua),
+   * reported in `waiting` (endpoint key → addresses set waiting) for the caller to `unwait` when it has room.
+   */
+  async claimWithin(p: number, k: number, batch: number, leaseMs: number, budget?: ClaimBudget): Promise<{ claimed: Claimed[]; waiting: Array<[string, number]> }> {
     const token = randomBytes(9).toString("base64url");
-    const raw = (await this.b.claim(this.keys.ready(p), this.keys.leases(p), this.keys.pp(p), k, batch, leaseMs, token, this.keys.marker)) as unknown[];
+    const args: Array<string | number> = [this.keys.ready(p), this.keys.leases(p), this.keys.pp(p), k, batch, leaseMs, token, this.keys.marker];
+    if (budget) {
+      args.push(budget.other, budget.endpoints.length);
+      for (const [key, n] of budget.endpoints) args.push(key, n);
+      args.push(...budget.exact);
+    }
+    const raw = (await this.b.claim(...args)) as unknown[];
     const now = Number((raw[0] as Buffer).toString());
-    const out: Claimed[] = [];
-    for (let i = 1; i < raw.length; i++) {
+    const claimed: Claimed[] = [];
+    for (let i = 2; i < raw.length; i++) {
       const [addr, ver, tok, st, mb, epoch] = raw[i] as [Buffer, Buffer, Buffer, Buffer[], Buffer[], Buffer];
       const state = new Map<string, Buffer>();
       for (let j = 0; j < st.length; j += 2) state.set(st[j].toString(), st[j + 1]);
-      out.push({ partition: p, address: addr.toString(), version: Number(ver.toString()), token: tok.toString(), epoch: epoch.toString(), now, state, mailbox: mb });
+      claimed.push({ partition: p, address: addr.toString(), version: Number(ver.toString()), token: tok.toString(), epoch: epoch.toString(), now, state, mailbox: mb });
     }
-    return out;
+    const w = raw[1] as Array<Buffer | number>;
+    const waiting: Array<[string, number]> = [];
+    for (let i = 0; i < w.length; i += 2) waiting.push([w[i].toString(), Number(w[i + 1])]);
+    return { claimed, waiting };
+  }
+
+  /** Up to `max` (0: all) addresses of an endpoint that waited for a call slot go back to the ready list's head. */
+  async unwait(p: number, endpointKey: string, max: number): Promise<number> {
+    return (await this.s.unwait(this.keys.waiting(p, endpointKey), this.keys.ready(p), this.keys.waitingEndpoints(p), endpointKey, max, this.keys.bell, p)) as number;
   }
 
   private target(o: Outgoing): Array<string | number | Buffer> {
@@ -248,8 +281,9 @@ export class DataPlane {
     return (await this.s.unhold([this.keys.held(p), this.keys.ready(p), this.keys.bell, p, ...addresses])) as number;
   }
 
-  async reap(p: number, max = 500): Promise<number> {
-    return (await this.s.reap(this.keys.leases(p), this.keys.ready(p), this.keys.pp(p), max, this.keys.bell, p)) as number;
+  /** Requeues expired leases; `takeOver`: also every address waiting for a call slot (a runner taking p over). */
+  async reap(p: number, max = 500, takeOver = false): Promise<number> {
+    return (await this.s.reap(this.keys.leases(p), this.keys.ready(p), this.keys.pp(p), max, this.keys.bell, p, takeOver ? "1" : "0")) as number;
   }
 
   async extend(p: number, leaseMs: number, held: Array<[string, string]>): Promise<number> {

@@ -49,7 +49,7 @@ export class DispatchService {
       () => this.registry.current,
       new SpecCache(this.plane),
       this.ctx.log,
-      { claimBatch: env.DISPATCH_CLAIM_BATCH, maxBatch: env.DISPATCH_MAX_BATCH, leaseMs: env.DISPATCH_LEASE_MS, maxInflight: env.DISPATCH_MAX_INFLIGHT, lagCapMs: env.CHECKPOINT_LAG_CAP_MS },
+      { claimBatch: env.DISPATCH_CLAIM_BATCH, maxBatch: env.DISPATCH_MAX_BATCH, leaseMs: env.DISPATCH_LEASE_MS, maxInflight: env.DISPATCH_MAX_INFLIGHT, maxInflightPerEndpoint: env.DISPATCH_MAX_INFLIGHT_PER_ENDPOINT ?? Math.floor(env.DISPATCH_MAX_INFLIGHT / 2), lagCapMs: env.CHECKPOINT_LAG_CAP_MS },
       this.observer,
     );
     const prefix = this.ctx.keys.bullPrefix;

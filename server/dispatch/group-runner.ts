@@ -1,7 +1,7 @@
 import type { Logger } from "../logger";
 import type { RegistrySnapshot } from "../registry/registry-snapshot";
 import type { Bell } from "./bell";
-import type { Claimed, DataPlane } from "./data-plane";
+import type { ClaimBudget, Claimed, DataPlane } from "./data-plane";
 import { processClaimed, type DispatchObserver } from "./invoke";
 import type { SpecCache } from "./spec-cache";
 import { LagGate } from "../durability/lag";
@@ -12,11 +12,20 @@ export interface RunnerConfig {
   maxBatch: number;
   leaseMs: number;
   maxInflight: number;
+  /**
+   * DISPATCH_MAX_INFLIGHT_PER_ENDPOINT: calls in flight one endpoint may hold of `maxInflight` while more than one
+   * is registered (0: no limit), so a hung or slow deployment leaves room to the others; its addresses beyond it
+   * wait for a call slot in Redis.
+   */
+  maxInflightPerEndpoint: number;
   /** CHECKPOINT_LAG_CAP_MS: claiming pauses while Postgres lags further behind (0: never). */
   lagCapMs: number;
 }
 
 const TIMER_EVERY_MS = 50;
+
+/** The i-th of m near-equal parts of n. */
+const share = (n: number, m: number, i: number) => Math.floor(n / m) + (i < n % m ? 1 : 0);
 const IDLE_WAIT_MS = 250;
 
 /**
@@ -45,6 +54,17 @@ export class GroupRunner {
   private roomFreed!: Promise<void>;
   private signalRoom: () => void = () => undefined;
   private readonly gate: LagGate;
+  /**
+   * Calls in flight per endpoint (its key: `functions`, `ns/type` or `ns/*`), and what claims under way may still
+   * add (DISPATCH_MAX_INFLIGHT_PER_ENDPOINT).
+   */
+  private readonly endpointInflight = new Map<string, number>();
+  private readonly endpointReserved = new Map<string, number>();
+  /** Claims under way may add this many of endpoints with nothing in flight yet. */
+  private otherReserved = 0;
+  /** Partitions where addresses of an endpoint wait for a call slot (claim-2.lua), by endpoint key. */
+  private readonly waitingIn = new Map<string, Set<number>>();
+  private readonly releasing = new Set<string>();
 
   private release(n: number): void {
     if (n <= 0) return;
@@ -101,6 +121,8 @@ export class GroupRunner {
     // `inflight` was already counted when the claim was reserved
     const start = (c: Claimed) => {
       activations++;
+      const endpoint = this.limitPerEndpoint > 0 ? this.endpointKeyOf(c.address) : "";
+      if (endpoint) this.endpointInflight.set(endpoint, (this.endpointInflight.get(endpoint) ?? 0) + 1);
       const done = processClaimed(deps, c)
         .then(() => undefined)
         .catch((e) => {
@@ -108,6 +130,7 @@ export class GroupRunner {
           this.log.error({ err: e, address: c.address }, "activation failed; the lease will expire and be retried");
         })
         .finally(() => {
+          if (endpoint) this.callEnded(endpoint);
           this.release(1);
           active.delete(c.address);
           settled();
@@ -119,11 +142,12 @@ export class GroupRunner {
     while (Date.now() < deadline && !signal.aborted) {
       const now = Date.now();
       if (now - lastMaintenance >= maintenanceMs) {
+        const takeOver = lastMaintenance === 0;
         lastMaintenance = now;
         lastTimers = now;
         registrySeen = this.registry();
         await this.fireDue(partitions, true);
-        await this.maintain(partitions, active);
+        await this.maintain(partitions, active, takeOver);
         this.bell.markAll(partitions); // safety net for a missed bell
       } else {
         if (now - lastTimers >= TIMER_EVERY_MS) {
@@ -151,15 +175,22 @@ export class GroupRunner {
         // Reserve before awaiting: every group of this process shares one in-flight budget.
         const reserved = per * use.length;
         this.inflight += reserved;
+        const budgets = this.reserveEndpoints(use.length, per);
         try {
-          const results = await Promise.all(use.map((p) => this.plane.claim(p, per, this.cfg.maxBatch, this.cfg.leaseMs).then((cs) => ({ p, cs }))));
-          for (const { p, cs } of results) {
-            if (cs.length === per) this.bell.ring(p); // maybe more waiting
+          const results = await Promise.all(use.map((p, i) => this.plane.claimWithin(p, per, this.cfg.maxBatch, this.cfg.leaseMs, budgets?.claims[i]).then((r) => ({ p, ...r }))));
+          for (const { p, claimed: cs, waiting } of results) {
+            let waited = 0;
+            for (const [endpoint, n] of waiting) {
+              getOrSet(this.waitingIn, endpoint, () => new Set()).add(p);
+              waited += n;
+            }
+            if (cs.length === per || waited >= per) this.bell.ring(p); // maybe more waiting
             for (const c of cs) start(c);
             claimed += cs.length;
           }
         } finally {
           this.release(reserved - claimed);
+          if (budgets) this.unreserveEndpoints(budgets);
         }
       }
       if (claimed === 0) {
@@ -169,12 +200,124 @@ export class GroupRunner {
         else await this.bell.wait(mine, wait, active.size > 0 ? anySettled : undefined);
       }
     }
+    // Addresses waiting for a call slot go back to the ready lists, for whoever holds the group next.
+    await this.unwaitAll(mine);
     // Let the calls in flight finish and commit; keep their leases alive meanwhile (a call may take minutes).
     while (active.size > 0) {
       await Promise.race([anySettled, new Promise((r) => setTimeout(r, this.cfg.leaseMs / 3))]);
       if (active.size > 0) await this.extendLeases(active);
     }
     return { activations };
+  }
+
+  /** The per-endpoint limit, 0 when off — or when one endpoint is all there is: no other to leave room to. */
+  private get limitPerEndpoint(): number {
+    const l = this.cfg.maxInflightPerEndpoint;
+    return l > 0 && l < this.cfg.maxInflight && this.registry().endpoints.length > 1 ? l : 0;
+  }
+
+  /** The key claim-2.lua resolves an address to: its exact type's endpoint if one binds it, else `ns/*`. */
+  private endpointKeyOf(address: string): string {
+    const a = address.indexOf("/");
+    const type = address.slice(0, address.indexOf("/", a + 1));
+    return this.registry().resolve(type)?.functions ?? `${address.slice(0, a)}/*`;
+  }
+
+  /**
+   * Per-endpoint budgets for a round of `m` claims of `per` addresses each, reserved (process-wide, as the
+   * round's in-flight room is) until the round's claims are back: each endpoint's room under the limit — and
+   * the room of endpoints with nothing in flight — is split between the m claims, so claims running at once, in
+   * this group or another, never together pass the limit.
+   */
+  private reserveEndpoints(m: number, per: number): { claims: Array<ClaimBudget | undefined>; endpoints: Map<string, number>; other: number } | undefined {
+    const limit = this.limitPerEndpoint;
+    if (limit === 0) return undefined;
+    const room = new Map<string, number>();
+    for (const e of new Set([...this.endpointInflight.keys(), ...this.endpointReserved.keys()]))
+      room.set(e, Math.max(0, limit - (this.endpointInflight.get(e) ?? 0) - (this.endpointReserved.get(e) ?? 0)));
+    const otherRoom = Math.max(0, limit - this.otherReserved);
+    const claims: Array<ClaimBudget | undefined> = [];
+    const reserved = new Map<string, number>();
+    let other = 0;
+    const registry = this.registry();
+    for (let i = 0; i < m; i++) {
+      const b: ClaimBudget = { other: Math.min(per, share(otherRoom, m, i)), endpoints: [], exact: [] };
+      other += b.other;
+      let binds = b.other < per;
+      for (const [e, r] of room) {
+        const n = Math.min(per, share(r, m, i));
+        reserved.set(e, (reserved.get(e) ?? 0) + n);
+        if (n !== b.other) b.endpoints.push([e, n]);
+        if (n < per) binds = true;
+      }
+      if (binds) {
+        const namespaces = new Set(b.endpoints.map(([e]) => e.slice(0, e.indexOf("/"))));
+        b.exact = registry.endpoints.filter((e) => e.typeName !== null && namespaces.has(e.namespace)).map((e) => e.functions);
+      }
+      // a claim takes at most `per` addresses: a budget of `per` for every endpoint cannot bind, so the script skips it
+      claims.push(binds ? b : undefined);
+    }
+    for (const [e, n] of reserved) this.endpointReserved.set(e, (this.endpointReserved.get(e) ?? 0) + n);
+    this.otherReserved += other;
+    return { claims, endpoints: reserved, other };
+  }
+
+  private unreserveEndpoints(r: { endpoints: Map<string, number>; other: number }): void {
+    for (const [e, n] of r.endpoints) {
+      const left = (this.endpointReserved.get(e) ?? 0) - n;
+      if (left > 0) this.endpointReserved.set(e, left);
+      else this.endpointReserved.delete(e);
+    }
+    this.otherReserved -= r.other;
+    for (const e of this.waitingIn.keys()) this.releaseWaiting(e);
+  }
+
+  private callEnded(endpoint: string): void {
+    const n = (this.endpointInflight.get(endpoint) ?? 1) - 1;
+    if (n > 0) this.endpointInflight.set(endpoint, n);
+    else this.endpointInflight.delete(endpoint);
+    this.releaseWaiting(endpoint);
+  }
+
+  /**
+   * Addresses of `endpoint` waiting for a call slot go back to the ready lists, as many as it has room for —
+   * once that room is an eighth of the limit (or nothing of it is in flight), so they come back in batches.
+   */
+  private releaseWaiting(endpoint: string): void {
+    const where = this.waitingIn.get(endpoint);
+    if (!where || this.releasing.has(endpoint)) return;
+    // the limit is off now (one endpoint left, or none configured): everything waiting goes back
+    const limit = this.limitPerEndpoint || Infinity;
+    const inflight = this.endpointInflight.get(endpoint) ?? 0;
+    let room = limit - inflight - (this.endpointReserved.get(endpoint) ?? 0);
+    if (room <= 0 || (room < Math.max(1, Math.floor(limit / 8)) && inflight > 0)) return;
+    this.releasing.add(endpoint);
+    void (async () => {
+      for (const p of [...where]) {
+        if (room <= 0) break;
+        const ask = Number.isFinite(room) ? room : 0;
+        const moved = await this.plane.unwait(p, endpoint, ask);
+        if (ask === 0 || moved < ask) where.delete(p); // its waiting list is empty now
+        room -= moved;
+      }
+      if (where.size === 0) this.waitingIn.delete(endpoint);
+    })()
+      .catch((e) => this.log.warn({ err: e, endpoint }, "could not give waiting addresses back; the next slice of their group does"))
+      .finally(() => this.releasing.delete(endpoint));
+  }
+
+  /** Every address of `partitions` waiting for a call slot goes back to its ready list. */
+  private async unwaitAll(partitions: Set<number>): Promise<void> {
+    const jobs: Array<Promise<number>> = [];
+    for (const [endpoint, where] of this.waitingIn) {
+      for (const p of where)
+        if (partitions.has(p)) {
+          where.delete(p);
+          jobs.push(this.plane.unwait(p, endpoint, 0));
+        }
+      if (where.size === 0) this.waitingIn.delete(endpoint);
+    }
+    await Promise.all(jobs);
   }
 
   private async extendLeases(active: Map<string, { c: Claimed }>): Promise<void> {
@@ -192,12 +335,14 @@ export class GroupRunner {
     await this.plane.unhold(p, release);
   }
 
-  private async maintain(partitions: number[], active: Map<string, { c: Claimed }>): Promise<void> {
+  /** `takeOver` (a slice's first sweep): addresses left waiting for a call slot by an earlier holder go back too. */
+  private async maintain(partitions: number[], active: Map<string, { c: Claimed }>, takeOver: boolean): Promise<void> {
     const reg = this.registry();
     await this.extendLeases(active);
+    if (takeOver) for (const where of this.waitingIn.values()) for (const p of partitions) where.delete(p);
     await Promise.all(
       partitions.map(async (p) => {
-        await this.plane.reap(p);
+        await this.plane.reap(p, 500, takeOver);
         await this.releaseHeld(p, reg);
       }),
     );

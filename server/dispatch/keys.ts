@@ -44,6 +44,10 @@ export class Partitioning {
   stats = (p: number) => `${this.pp(p)}stats`;
   parked = (p: number) => `${this.pp(p)}parked`;
   held = (p: number) => `${this.pp(p)}held`;
+  /** Addresses of one endpoint (`ns/type` or `ns/*`) waiting for a call slot (DISPATCH_MAX_INFLIGHT_PER_ENDPOINT). */
+  waiting = (p: number, endpointKey: string) => `${this.pp(p)}w:${endpointKey}`;
+  /** The endpoint keys with a waiting list in partition p. */
+  waitingEndpoints = (p: number) => `${this.pp(p)}wt`;
   timers = (p: number) => `${this.pp(p)}timers`;
   timerData = (p: number) => `${this.pp(p)}tdata`;
   tokens = (p: number) => `${this.pp(p)}tokens`;

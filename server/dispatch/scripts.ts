@@ -22,6 +22,7 @@ export interface DataPlaneScripts {
   unpark: Cmd;
   hold: Cmd;
   unhold: Cmd;
+  unwait: Cmd;
   reap: Cmd;
   extend: Cmd;
   fireTimers: Cmd;

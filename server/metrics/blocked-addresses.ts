@@ -7,7 +7,7 @@ import type { RegistrySnapshot } from "../registry/registry-snapshot";
  * "blocked" address; our ingress answers 429 mailbox-full for them). No script keeps an index of them, so it
  * is derived on read: a partition can only hold a blocked address of a type whose backlog there is ≥ the cap,
  * so only those partitions are scanned, and the scan touches only addresses with pending work (ready,
- * leased, held or parked), one LLEN each. Read-only; one script per scanned partition.
+ * leased, held, parked or waiting for a call slot), one LLEN each. Read-only; one script per scanned partition.
  */
 const SCAN_LUA = `
 local pp = ARGV[1]
@@ -27,6 +27,9 @@ for _, a in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do check(a) end
 for _, a in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do check(a) end
 for _, a in ipairs(redis.call('HKEYS', KEYS[3])) do check(a) end
 for _, a in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do check(a) end
+for _, e in ipairs(redis.call('SMEMBERS', pp .. 'wt')) do
+  for _, a in ipairs(redis.call('LRANGE', pp .. 'w:' .. e, 0, -1)) do check(a) end
+end
 local out = {}
 for t, n in pairs(counts) do out[#out + 1] = t; out[#out + 1] = n end
 return out

@@ -3,6 +3,8 @@
   old lease holder is refused by the token check, so safety never depends on this clock.
   KEYS[1] leases  KEYS[2] ready
   ARGV[1] partition key prefix  ARGV[2] max addresses  ARGV[3] bell channel  ARGV[4] partition number
+  ARGV[5] '1': also give every address waiting for a call slot back to the ready list (a runner taking the
+  partition over: whoever set them waiting is gone or no longer holds it)
 ]]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -12,5 +14,16 @@ for _, addr in ipairs(expired) do
   redis.call('ZREM', KEYS[1], addr)
   redis.call('RPUSH', KEYS[2], addr)
 end
-if #expired > 0 then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
-return #expired
+local n = #expired
+if ARGV[5] == '1' then
+  for _, t in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'wt')) do
+    local w = ARGV[1] .. 'w:' .. t
+    local moved = redis.call('LRANGE', w, 0, -1)
+    for i = #moved, 1, -1 do redis.call('LPUSH', KEYS[2], moved[i]) end
+    redis.call('DEL', w)
+    n = n + #moved
+  end
+  redis.call('DEL', ARGV[1] .. 'wt')
+end
+if n > 0 then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+return n
