@@ -6,6 +6,7 @@ import { processClaimed, type DispatchObserver } from "./invoke";
 import type { SpecCache } from "./spec-cache";
 import { LagGate } from "../durability/lag";
 import { getOrSet } from "../collections";
+import { functionTypeOf, parseAddress } from "./keys";
 
 export interface RunnerConfig {
   claimBatch: number;
@@ -218,9 +219,8 @@ export class GroupRunner {
 
   /** The key claim-2.lua resolves an address to: its exact type's endpoint if one binds it, else `ns/*`. */
   private endpointKeyOf(address: string): string {
-    const a = address.indexOf("/");
-    const type = address.slice(0, address.indexOf("/", a + 1));
-    return this.registry().resolve(type)?.functions ?? `${address.slice(0, a)}/*`;
+    const a = parseAddress(address)!;
+    return this.registry().resolve(functionTypeOf(a))?.functions ?? `${a.namespace}/*`;
   }
 
   /**

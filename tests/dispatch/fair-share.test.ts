@@ -58,13 +58,26 @@ function release(run: string) {
   held.set(run, []);
 }
 
-async function setup(perType: string): Promise<DispatchEnv> {
+/** One worker with DISPATCH_MAX_INFLIGHT_PER_ENDPOINT `perEndpoint` for this describe block; `run`'s hung calls let go at its end. */
+function workerFor(perEndpoint: string, run: string): () => DispatchEnv {
+  let env: DispatchEnv;
+  beforeAll(async () => {
+    env = await setup(perEndpoint);
+  });
+  afterAll(async () => {
+    release(run);
+    await env?.stop();
+  });
+  return () => env;
+}
+
+async function setup(perEndpoint: string): Promise<DispatchEnv> {
   const env = await createDispatchEnv();
   const endpoint = (functions: string) => `kind: io.statefun.endpoints.v2/http\nspec:\n  functions: ${functions}\n  urlPathTemplate: ${fnUrl}\n  transport:\n    type: io.statefun.transports.v1/async\n    call: 60s\n`;
   // stuck/special has an endpoint of its own beside stuck/*: its own share of the slots
   await applyModule(env, "stuck", `${endpoint("stuck/*")}---\n${endpoint("stuck/special")}`);
   await applyModule(env, "quick", endpoint("quick/*"));
-  await env.startWorker({ DISPATCH_MAX_INFLIGHT: "8", DISPATCH_MAX_INFLIGHT_PER_ENDPOINT: perType, DISPATCH_CLAIM_BATCH: "8" });
+  await env.startWorker({ DISPATCH_MAX_INFLIGHT: "8", DISPATCH_MAX_INFLIGHT_PER_ENDPOINT: perEndpoint, DISPATCH_CLAIM_BATCH: "8" });
   await waitRegistrySynced(env);
   return env;
 }
@@ -78,24 +91,17 @@ async function flood(env: DispatchEnv, run: string, expectOpen: number) {
 }
 
 describe("a hung endpoint gets at most DISPATCH_MAX_INFLIGHT_PER_ENDPOINT of a worker's call slots", () => {
-  let env: DispatchEnv;
-  beforeAll(async () => {
-    env = await setup("4");
-  });
-  afterAll(async () => {
-    release("fair");
-    await env?.stop();
-  });
+  const env = workerFor("4", "fair");
 
   it("serves another endpoint's message while the hung one holds 4 of 8 slots, never more", async () => {
-    await flood(env, "fair", 4);
+    await flood(env(), "fair", 4);
     await waitFor(async () => (quickCalls.get("fair")?.length ?? 0) >= 1, 5_000);
     expect(open.get("fair")).toBe(4); // the hung calls are still hanging
     expect(maxOpen.get("fair")).toBe(4);
   });
 
   it("an exact-type endpoint in the hung endpoint's namespace has slots of its own", async () => {
-    expect((await sendJson(env, "stuck/special/fair-s", "t/Ping", {})).status).toBe(202);
+    expect((await sendJson(env(), "stuck/special/fair-s", "t/Ping", {})).status).toBe(202);
     await waitFor(async () => specialCalls.includes("fair-s"), 5_000);
     expect(open.get("fair")).toBe(4);
   });
@@ -103,7 +109,7 @@ describe("a hung endpoint gets at most DISPATCH_MAX_INFLIGHT_PER_ENDPOINT of a w
   it("the addresses that waited for a slot are all called once it answers again, each once", async () => {
     release("fair");
     await waitFor(async () => {
-      for (let n = 0; n < STUCK; n++) if ((await inspectAddress(env.ctx, `stuck/hang/fair-${n}`)).meta.ver !== "1") return false;
+      for (let n = 0; n < STUCK; n++) if ((await inspectAddress(env().ctx, `stuck/hang/fair-${n}`)).meta.ver !== "1") return false;
       return true;
     }, 15_000);
     expect(maxOpen.get("fair")).toBe(4);
@@ -111,17 +117,10 @@ describe("a hung endpoint gets at most DISPATCH_MAX_INFLIGHT_PER_ENDPOINT of a w
 });
 
 describe("negative control: without the per-endpoint limit a hung endpoint starves the others", () => {
-  let env: DispatchEnv;
-  beforeAll(async () => {
-    env = await setup("0");
-  });
-  afterAll(async () => {
-    release("free");
-    await env?.stop();
-  });
+  const env = workerFor("0", "free");
 
   it("the hung endpoint takes all 8 slots and the quick message is not called while they hang", async () => {
-    await flood(env, "free", 8);
+    await flood(env(), "free", 8);
     await sleep(2_000);
     expect(quickCalls.get("free") ?? []).toEqual([]);
     release("free");

@@ -1,3 +1,4 @@
+--- @include "waiting"
 --[[
   Requeue addresses whose lease expired (their worker died or stalled). Liveness only: a late commit of the
   old lease holder is refused by the token check, so safety never depends on this clock.
@@ -16,13 +17,7 @@ for _, addr in ipairs(expired) do
 end
 local n = #expired
 if ARGV[5] == '1' then
-  for _, t in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'wt')) do
-    local w = ARGV[1] .. 'w:' .. t
-    local moved = redis.call('LRANGE', w, 0, -1)
-    for i = #moved, 1, -1 do redis.call('LPUSH', KEYS[2], moved[i]) end
-    redis.call('DEL', w)
-    n = n + #moved
-  end
+  for _, e in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'wt')) do n = n + waiting_give_back(ARGV[1] .. 'w:' .. e, KEYS[2], 0) end
   redis.call('DEL', ARGV[1] .. 'wt')
 end
 if n > 0 then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
