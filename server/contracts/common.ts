@@ -3,11 +3,12 @@ import { z } from "zod";
 export const Role = z.enum(["viewer", "operator", "admin"]);
 export type Role = z.infer<typeof Role>;
 
-/** `ns/name`: the runtime splits on `/` and requires exactly two non-empty parts (protocol §1.4). */
+/** `ns/name`: the runtime splits on `/` and requires exactly two non-empty parts (protocol §1.4); see names.ts. */
 export const TYPENAME_RE = /^[^/\s]+\/[^/\s]+$/;
-export const Typename = z
-  .string()
-  .regex(TYPENAME_RE, { message: "must be `namespace/name`: exactly one `/` with non-empty parts and no spaces" });
+export { Typename } from "./names";
+
+/** Standard, padded base64: Node's decoder silently skips anything else, so bytes must be checked before decoding. */
+export const isBase64 = (s: string) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s);
 
 export const Name = z
   .string()

@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { Name } from "./common";
+import { FunctionTypeName, Namespace } from "./names";
 import { ValueKind } from "./state";
 
-const Segment = z.string().min(1).max(500).regex(/^[^/\s]+$/, { message: "must not contain / or spaces" });
-
-/** The egress id is `{namespace}/{name}`, e.g. io.statefun.playground/egress. */
-export const EgressParams = z.object({ namespace: Segment, name: Segment });
+/** The egress id is `{namespace}/{name}`, e.g. io.statefun.playground/egress: named as function types are. */
+export const EgressParams = z.object({ namespace: Namespace, name: FunctionTypeName });
 
 const StreamId = z.string().regex(/^\d{1,20}-\d{1,20}$/, { message: "must be a record id / cursor returned by a previous page (e.g. 1700000000000-0)" });
 

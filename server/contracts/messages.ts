@@ -1,13 +1,11 @@
 import { z } from "zod";
+import { AddressId, FunctionTypeName, Namespace } from "./names";
 
 /** StateFun's payload_max_bytes default: nothing larger is ever accepted (INGRESS_MAX_BYTES may lower it). */
 export const INGRESS_HARD_LIMIT = 32 * 1024 * 1024;
 
-export const AddressParams = z.object({
-  namespace: z.string().min(1).regex(/^[^/\s]+$/, { message: "must not contain / or spaces" }),
-  type: z.string().min(1).regex(/^[^/\s]+$/, { message: "must not contain / or spaces" }),
-  id: z.string().min(1).max(1000),
-});
+/** An address in a path: every route that names one (ingress, state, parked, history) takes the same names. */
+export const AddressParams = z.object({ namespace: Namespace, type: FunctionTypeName, id: AddressId });
 
 export const Accepted = z.object({ messageId: z.string(), duplicate: z.boolean().optional() });
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { AddressParams } from "./messages";
+import { StateName, Typename } from "./names";
+import { isBase64 } from "./common";
 
 /** `{namespace}/{type}` of a function type, as in the ingress path. */
 export const FunctionTypeParams = AddressParams.pick({ namespace: true, type: true });
@@ -89,13 +91,12 @@ export type AddressState = z.infer<typeof AddressState>;
 const Base64 = z
   .string()
   .max(44_739_244)
-  .regex(/^[A-Za-z0-9+/]*={0,2}$/, { message: "must be standard base64" })
-  .refine((s) => s.length % 4 === 0, { message: "must be standard base64 (length a multiple of 4, padded with =)" });
+  .refine(isBase64, { message: "must be standard base64 (A–Z a–z 0–9 + /, length a multiple of 4, padded with =)" });
 
 export const SetStateValue = z
   .object({
     /** If given, must equal the registered typename of the state. */
-    typename: z.string().min(1).max(500).optional(),
+    typename: Typename.optional(),
     /** JSON: primitives per their StateFun wrapper (a long may be a decimal string), other types as UTF-8 JSON. */
     value: z.unknown().optional(),
     /** The raw value bytes. */
@@ -110,8 +111,8 @@ export const SetStateValue = z
 export const PatchState = z.object({
   /** The version you read; the patch is refused with 409 when the address moved on. */
   expectedVersion: z.number().int().min(0),
-  set: z.record(z.string().min(1).max(500), SetStateValue).optional(),
-  delete: z.array(z.string().min(1).max(500)).max(10_000).optional(),
+  set: z.record(StateName, SetStateValue).optional(),
+  delete: z.array(StateName).max(10_000).optional(),
   /** Recorded in the audit log. */
   reason: z.string().max(1000).optional(),
 });

@@ -5,10 +5,11 @@ import type { ErrorCode } from "../contracts/errors";
 import type { RegistrySnapshot } from "../registry/registry-snapshot";
 import { liveRegistry } from "../registry/live-registry";
 import { encodePrimitive, isPrimitiveTypename, PRIMITIVE_TYPENAMES } from "../protocol/typed-values";
-import { TYPENAME_RE } from "../contracts/common";
+import { checkAddressString, typenameProblem } from "../contracts/names";
+import { isBase64 } from "../contracts/common";
 import type { DataPlane } from "./data-plane";
 import { encodeEntry } from "./entries";
-import { functionTypeOf, parseAddress } from "./keys";
+import { functionTypeOf } from "./keys";
 import { planeOf } from "./plane";
 
 export interface IngressMessage {
@@ -34,9 +35,10 @@ function prepare(reg: RegistrySnapshot, msgs: IngressMessage[]) {
   let unbound = false;
   const now = Date.now();
   msgs.forEach((m, i) => {
-    const addr = parseAddress(m.target);
-    if (!addr) return (out[i] = { ok: false, code: "bad-request", message: `target "${m.target}" must be namespace/type/id` });
-    if (!TYPENAME_RE.test(m.typename)) return (out[i] = { ok: false, code: "bad-request", message: `typename "${m.typename}" must be namespace/name` });
+    const addr = checkAddressString(m.target);
+    if (!addr.ok) return (out[i] = { ok: false, code: "bad-request", message: addr.problem });
+    const bad = typenameProblem(m.typename);
+    if (bad) return (out[i] = { ok: false, code: "bad-request", message: bad });
     const functionType = functionTypeOf(addr);
     const ep = reg.resolve(functionType);
     if (!ep) {
@@ -91,7 +93,8 @@ export function typedBody(contentType: string | null, body: Buffer): { typename:
   const ct = (contentType ?? "").split(";")[0].trim();
   const vnd = /^application\/vnd\.(.+)$/i.exec(ct);
   if (vnd) {
-    if (!TYPENAME_RE.test(vnd[1])) throw new AppError("unsupported-media-type", `Content-Type application/vnd.${vnd[1]} must name a namespace/name typename, e.g. application/vnd.example/GreetRequest`);
+    const bad = typenameProblem(vnd[1], "the typename of Content-Type application/vnd.<typename>");
+    if (bad) throw new AppError("unsupported-media-type", `${bad}; e.g. application/vnd.example/GreetRequest`);
     return { typename: vnd[1], value: body };
   }
   if (/^text\/plain$/i.test(ct))
@@ -109,9 +112,12 @@ export function batchLine(line: unknown): IngressMessage {
   if (typeof l.target !== "string") throw new Error('"target" (namespace/type/id) is required');
   if (typeof l.typename !== "string") throw new Error('"typename" is required');
   if (l.idempotencyKey !== undefined && (typeof l.idempotencyKey !== "string" || l.idempotencyKey.length > 200)) throw new Error('"idempotencyKey" must be a string of at most 200 characters');
+  if (l.base64 !== undefined && l.value !== undefined) throw new Error('give one of "value" (JSON) or "base64", not both');
   let value: Buffer;
-  if (typeof l.base64 === "string") value = Buffer.from(l.base64, "base64");
-  else if ("value" in l) {
+  if (l.base64 !== undefined) {
+    if (typeof l.base64 !== "string" || !isBase64(l.base64)) throw new Error('"base64" must be standard base64 (A–Z a–z 0–9 + /, padded with = to a multiple of 4)');
+    value = Buffer.from(l.base64, "base64");
+  } else if ("value" in l) {
     if (isPrimitiveTypename(l.typename)) {
       try {
         value = Buffer.from(encodePrimitive(l.typename, l.value as never));

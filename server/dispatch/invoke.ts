@@ -5,7 +5,7 @@ import type { RegistrySnapshot } from "../registry/registry-snapshot";
 import { DuplicateTokenError, FencedError, type Claimed, type DataPlane, type StateSpec } from "./data-plane";
 import { decodeEntry, encodeBatchRequest, type StateValue } from "./entries";
 import { functionTypeOf, parseAddress } from "./keys";
-import { BadReplyError, planFromReply } from "./reply-plan";
+import { BadReplyError, checkDeclaredState, planFromReply } from "./reply-plan";
 import { CallFailedError, callFunction } from "./call-function";
 import type { SpecCache } from "./spec-cache";
 
@@ -50,6 +50,17 @@ function attachState(c: Claimed, specs: StateSpec[]): { values: StateValue[]; ex
     values.push({ name: s.name, typename: s.typename, value });
   }
   return { values, expired };
+}
+
+/** Runs a check of a function's reply: what it found wrong (BadReplyError), or null; anything else is thrown. */
+function badReply(check: () => unknown): string | null {
+  try {
+    check();
+    return null;
+  } catch (e) {
+    if (e instanceof BadReplyError) return e.message;
+    throw e;
+  }
 }
 
 /**
@@ -107,6 +118,8 @@ export async function processClaimed(d: InvokeDeps, c: Claimed): Promise<Outcome
           mode: m.expirationSpec.mode,
           ms: m.expirationSpec.expireAfterMillis,
         }));
+        const bad = badReply(() => checkDeclaredState(missing));
+        if (bad) return await park(`bad reply from ${url}: ${bad}`);
         const r = await d.plane.registerSpecs(functionType, missing);
         if ("conflict" in r)
           return await park(`state "${r.conflict!.name}" of ${functionType} is registered as ${r.conflict!.registered} but the function now declares ${r.conflict!.declared}`);
@@ -114,13 +127,9 @@ export async function processClaimed(d: InvokeDeps, c: Claimed): Promise<Outcome
         d.specs.set(functionType, specs);
         continue;
       }
-      let plan;
-      try {
-        plan = planFromReply({ claimed: c, target, endpoint, registry, keys: d.plane.keys, specs, expired, consumed: entries.length, response: reply.invocationResult });
-      } catch (e) {
-        if (e instanceof BadReplyError) return await park(`bad reply from ${url}: ${e.message}`);
-        throw e;
-      }
+      let plan!: ReturnType<typeof planFromReply>;
+      const bad = badReply(() => (plan = planFromReply({ claimed: c, target, endpoint, registry, keys: d.plane.keys, specs, expired, consumed: entries.length, response: reply.invocationResult })));
+      if (bad) return await park(`bad reply from ${url}: ${bad}`);
       try {
         await d.plane.commit({ claimed: c, functionType, consumed: entries.length, ...plan });
       } catch (e) {

@@ -5,6 +5,7 @@ import type { Claimed, EgressRecord, Mutation, Outgoing, StateSpec, TimerOp } fr
 import type { Partitioning } from "./keys";
 import { addressKey, functionTypeOf } from "./keys";
 import { encodeEntry } from "./entries";
+import { addressProblem, stateNameProblem, typenameProblem } from "../contracts/names";
 
 /** A reply the runtime must refuse: the address parks with this message (StateFun would fail the job). */
 export class BadReplyError extends Error {}
@@ -19,14 +20,18 @@ const EGRESS_RECORD_TYPE: Record<string, string> = {
   "io.statefun.kinesis.v1/egress": KINESIS_RECORD,
 };
 
+/** A target the ingress would refuse parks the sender: what one way in accepts, every other can store and address. */
 function checkAddress(a: Address | null, what: string): Address {
   if (!a || !a.namespace || !a.type) throw new BadReplyError(`${what} has no target address (namespace and type are required)`);
-  if (a.namespace.includes("/") || a.type.includes("/")) throw new BadReplyError(`${what} targets ${a.namespace}/${a.type}, which is not a function type`);
+  const bad = addressProblem(a);
+  if (bad) throw new BadReplyError(`${what} targets an invalid address: ${bad}`);
   return a;
 }
 
 function checkArgument(v: TypedValue | null, what: string): TypedValue {
   if (!v || !v.typename) throw new BadReplyError(`${what} has no argument (a TypedValue with a typename is required)`);
+  const bad = typenameProblem(v.typename, `the typename of ${what}`);
+  if (bad) throw new BadReplyError(bad);
   return { typename: v.typename, hasValue: v.hasValue, value: v.value };
 }
 
@@ -62,6 +67,14 @@ export interface PlanInput {
   expired: string[];
   consumed: number;
   response: InvocationResponse | undefined;
+}
+
+/** The state a function declares (IncompleteInvocationContext), checked before it is registered: a bad name parks. */
+export function checkDeclaredState(missing: Array<{ name: string; typename: string }>): void {
+  for (const m of missing) {
+    const bad = stateNameProblem(m.name, "a declared state name") ?? typenameProblem(m.typename, `the typename of state "${m.name}"`);
+    if (bad) throw new BadReplyError(`the function declares state the runtime cannot store: ${bad}`);
+  }
 }
 
 /**

@@ -65,6 +65,16 @@ async function reply(namespace: string, type: string, id: string, batch: Invocat
               outgoingEgresses: [{ egressNamespace: "io.statefun.playground", egressType: "egress", argument: typed("io.statefun.playground/EgressRecord", json({ topic: "secret", payload: "p" })) }],
             },
           });
+        case "nul-target": // an id Postgres cannot store: parks the sender, never reaches the data plane
+          return ok({ invocationResult: { outgoingMessages: [{ target: { namespace: "bad", type: "fn", id: "x\u0000y" }, argument: typed("bad/Ping", json({})) }] } });
+        case "spaced-type":
+          return ok({ invocationResult: { outgoingMessages: [{ target: { namespace: "bad", type: "f n", id: "1" }, argument: typed("bad/Ping", json({})) }] } });
+        case "long-delayed-id":
+          return ok({
+            invocationResult: { delayedInvocations: [{ delayInMs: 10, target: { namespace: "bad", type: "fn", id: "é".repeat(1001) }, argument: typed("bad/Ping", json({})) }] },
+          });
+        case "bad-typename":
+          return ok({ invocationResult: { outgoingMessages: [{ target: { namespace: "bad", type: "fn", id: "healthy" }, argument: typed("bad/Pi ng", json({})) }] } });
         default: // healthy: count the messages, say so on topic "ok"
           return ok({
             invocationResult: {
@@ -77,6 +87,8 @@ async function reply(namespace: string, type: string, id: string, batch: Invocat
     case "conflict":
       // as if redeployed between the two calls with x's type changed
       return state.has("x") ? missing(["x", STRING]) : missing(["x", INT]);
+    case "badstate":
+      return missing(["bad name", INT]);
     case "dupspec":
       // one answer declaring y twice, with two types
       return state.has("y") ? ok({ invocationResult: {} }) : missing(["y", INT], ["y", STRING]);
@@ -161,6 +173,11 @@ describe("bad replies park exactly their address, with an error that says what w
     ["bad/fn/negative-delay", () => `bad reply from ${url("fn")}: delayed message 1 has a negative delay (-5 ms)`],
     ["bad/fn/unknown-egress", () => `bad reply from ${url("fn")}: egress record 1 goes to unknown egress bad/nowhere; application "bad" declares ${PLAYGROUND_EGRESS}`],
     ["bad/fn/undeclared-topic", () => `bad reply from ${url("fn")}: egress ${PLAYGROUND_EGRESS} has no topic "secret" (declared: ok)`],
+    ["bad/fn/nul-target", () => `bad reply from ${url("fn")}: outgoing message 1 targets an invalid address: the id "x\\u0000y" holds a control character (NUL, tab, newline, …)`],
+    ["bad/fn/spaced-type", () => `bad reply from ${url("fn")}: outgoing message 1 targets an invalid address: the type "f n" may hold only letters, digits and . _ - : + ~ @ $ (starting with a letter, digit or _)`],
+    ["bad/fn/long-delayed-id", () => `bad reply from ${url("fn")}: delayed message 1 targets an invalid address: the id is 1001 characters long; the limit is 1000`],
+    ["bad/fn/bad-typename", () => `bad reply from ${url("fn")}: the typename of outgoing message 1 "bad/Pi ng" must be namespace/name: exactly one / with non-empty parts and no spaces`],
+    ["bad/badstate/1", () => `bad reply from ${url("badstate")}: the function declares state the runtime cannot store: a declared state name "bad name" must be an identifier: letters, digits, _ $ . - (not starting with a digit, . or -)`],
     ["bad/conflict/1", () => `state "x" of bad/conflict is registered as ${INT} but the function now declares ${STRING}`],
     ["bad/dupspec/1", () => /^state "y" of bad\/dupspec .*io\.statefun\.types\/(int|string).*io\.statefun\.types\/(string|int)/],
   ];

@@ -105,6 +105,12 @@ describe("the lean ingress listener answers exactly like the Next route handlers
     ["415 for a content type that names no typename", greet("example/person/a6", { contentType: "application/json" }), 415, "unsupported-media-type"],
     ["415 without a content type", greet("example/person/a7", { contentType: undefined }), 415, "unsupported-media-type"],
     ["400 for an id over 1000 characters", greet(`example/person/${"i".repeat(1001)}`), 400, "validation-failed"],
+    ["400 for a NUL in the id (Postgres cannot store it)", greet("example/person/a\u0000b"), 400, "validation-failed"],
+    ["400 for a control character in the id", greet("example/person/a\nb"), 400, "validation-failed"],
+    ["400 for an id over 2000 bytes in UTF-8", greet(`example/person/${"€".repeat(700)}`), 400, "validation-failed"],
+    ["400 for a type with a space", greet("example/per son/a8"), 400, "validation-failed"],
+    ["400 for a namespace over 128 characters", greet(`${"n".repeat(129)}/person/a9`), 400, "validation-failed"],
+    ["415 for a Content-Type typename with a space", greet("example/person/a10", { contentType: "application/vnd.example/Gr eet" }), 415, "unsupported-media-type"],
   ] as Array<[string, Req, number, string]>)("%s", async (_name, req, status, code) => {
     const r = await both(req);
     expect(r.listener.status, JSON.stringify(r.listener.json)).toBe(status);
@@ -142,6 +148,35 @@ describe("the lean ingress listener answers exactly like the Next route handlers
       [3, "function-type-not-bound"],
       [5, "mailbox-full"],
     ]);
+  });
+
+  it("refuses NDJSON lines whose names no other route could address, and base64 that is not base64", async () => {
+    const line = (o: object) => JSON.stringify(o);
+    const ndjson = (side: Side) =>
+      [
+        line({ target: `example/person/nul\u0000-${side}`, typename: "example/GreetRequest", value: {} }),
+        line({ target: `example/person/${"i".repeat(100_000)}-${side}`, typename: "example/GreetRequest", value: {} }),
+        line({ target: `example/per son/c3-${side}`, typename: "example/GreetRequest", value: {} }),
+        line({ target: `example/person/c4-${side}`, typename: "example/Greet Request", value: {} }),
+        line({ target: `example/person/c5-${side}`, typename: "example/GreetRequest", base64: "not base64!" }),
+        line({ target: `example/person/c6-${side}`, typename: "example/GreetRequest", base64: "e30=", value: {} }),
+        line({ target: `example/person/\udc00-${side}`, typename: "example/GreetRequest", value: {} }),
+        line({ target: `example/person/c8-${side}`, typename: "example/GreetRequest", base64: "e30=" }),
+      ].join("\n");
+    const r = await both({ method: "POST", body: ndjson, contentType: "application/x-ndjson", token: "OPERATOR" });
+    expect([r.listener.status, r.route.status]).toEqual([200, 200]);
+    expect(sameAddress(r.listener.json)).toEqual(sameAddress(r.route.json));
+    expect(r.route.json.accepted).toBe(1);
+    expect(r.route.json.rejected.map((x: { line: number; error: string }) => [x.line, x.error])).toEqual([
+      [1, 'the id "nul\\u0000-r" holds a control character (NUL, tab, newline, …)'],
+      [2, "the id is 100002 characters long; the limit is 1000"],
+      [3, 'the type "per son" may hold only letters, digits and . _ - : + ~ @ $ (starting with a letter, digit or _)'],
+      [4, 'the typename "example/Greet Request" must be namespace/name: exactly one / with non-empty parts and no spaces'],
+      [5, '"base64" must be standard base64 (A–Z a–z 0–9 + /, padded with = to a multiple of 4)'],
+      [6, 'give one of "value" (JSON) or "base64", not both'],
+      [7, 'the id "\\udc00-r" holds a lone UTF-16 surrogate (not valid Unicode)'],
+    ]);
+    expect(await mailboxLength("example/person/c8-r")).toBe(1);
   });
 
   it("answers 401 on the batch path without credentials, and 404 off the ingress paths", async () => {
