@@ -13,11 +13,16 @@ export const AuditEvent = z.object({
   before: z.unknown().nullable(),
   after: z.unknown().nullable(),
 });
+/** Audit ids are Postgres bigints: a cursor beyond 2^63-1 was never returned and cannot be compared with one. */
+const AuditCursor = z
+  .string()
+  .refine((s) => /^\d{1,19}$/.test(s) && BigInt(s) <= 9_223_372_036_854_775_807n, { message: "must be a cursor returned by a previous page" });
+
 export const AuditQuery = z.object({
-  cursor: z.string().regex(/^\d{1,20}$/, { message: "must be a cursor returned by a previous page" }).optional(),
+  cursor: AuditCursor.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  targetType: z.string().optional(),
-  target: z.string().optional(),
+  targetType: z.string().max(100).optional(),
+  target: z.string().max(2000).optional(),
 });
 export const AuditPage = z.object({ events: z.array(AuditEvent), next: z.string().nullable() });
 
@@ -39,4 +44,16 @@ export const Health = z.object({
   registryVersion: z.number().int(),
   /** The checkpointer's progress; null before any checkpointer ran. */
   checkpoint: CheckpointLag.nullable(),
+  /**
+   * Addresses whose changes the checkpoint set aside (cp_quarantine: Postgres could not store them; the rest kept
+   * flowing): how many, and the most recent with their error. null when Postgres is down.
+   */
+  quarantine: z
+    .object({
+      count: z.number().int(),
+      recent: z.array(
+        z.object({ address: z.string(), error: z.string(), rounds: z.number().int(), firstSeq: z.number().int(), lastSeq: z.number().int(), firstAt: z.string(), lastAt: z.string(), changes: z.unknown() }),
+      ),
+    })
+    .nullable(),
 });

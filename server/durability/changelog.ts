@@ -51,6 +51,12 @@ const typeOf = (address: string) => {
   return ref ? functionTypeOf(ref) : "";
 };
 
+/** A delayed message belongs to its sender: its timer id is `<sender address>@<version>#d<i>`. */
+export const unitOfTimer = (timerId: string) => {
+  const at = timerId.lastIndexOf("@");
+  return at < 0 ? timerId : timerId.slice(0, at);
+};
+
 /** `<seq>-<chunk>` */
 export const seqOfId = (id: string) => Number(id.slice(0, id.indexOf("-")));
 
@@ -80,6 +86,37 @@ export class ChangeFold {
   }
   liveAppends(): MessageAppend[] {
     return this.restores.size ? this.appends.filter((a) => a.ord > (this.restores.get(a.address)?.ord ?? -1)) : this.appends;
+  }
+
+  /**
+   * This fold's changes split in two new folds by the unit each belongs to (unitOf*): `kept` holds those of units
+   * `keep` says yes to, `left` the others. The checkpointer quarantines the units Postgres refuses this way.
+   */
+  split(keep: (unit: string) => boolean): { kept: ChangeFold; left: ChangeFold } {
+    const kept = new ChangeFold();
+    const left = new ChangeFold();
+    const to = (unit: string) => (keep(unit) ? kept : left);
+    for (const [k, a] of this.addresses) to(k).addresses.set(k, a);
+    for (const [k, v] of this.values) to(v.address).values.set(k, v);
+    for (const a of this.appends) to(a.address).appends.push(a);
+    for (const [k, n] of this.consumed) to(k).consumed.set(k, n);
+    for (const [k, t] of this.timersSet) to(unitOfTimer(t.id)).timersSet.set(k, t);
+    for (const [k, t] of this.timersRemoved) to(unitOfTimer(t.id)).timersRemoved.set(k, t);
+    for (const [k, x] of this.specs) to(x.functionType).specs.set(k, x);
+    for (const [k, x] of this.restores) to(k).restores.set(k, x);
+    kept.entries = this.entries;
+    return { kept, left };
+  }
+
+  /** Every unit this fold changes: addresses, and the function types of state specs. */
+  units(): Set<string> {
+    const u = new Set<string>([...this.addresses.keys(), ...this.consumed.keys(), ...this.restores.keys()]);
+    for (const v of this.values.values()) u.add(v.address);
+    for (const a of this.appends) u.add(a.address);
+    for (const t of this.timersSet.values()) u.add(unitOfTimer(t.id));
+    for (const t of this.timersRemoved.values()) u.add(unitOfTimer(t.id));
+    for (const x of this.specs.values()) u.add(x.functionType);
+    return u;
   }
 
   get size(): number {
@@ -146,7 +183,7 @@ export class ChangeFold {
         case "td": {
           const colon = v.indexOf(0x3a);
           this.timersRemoved.delete(`${p}\0${c.target}`);
-          this.timersSet.set(`${p}\0${c.target}`, { partition: p, id: c.target, senderType: typeOf(c.target.slice(0, c.target.lastIndexOf("@"))), dueAt: Number(v.subarray(0, colon).toString()), data: v.subarray(colon + 1) });
+          this.timersSet.set(`${p}\0${c.target}`, { partition: p, id: c.target, senderType: typeOf(unitOfTimer(c.target)), dueAt: Number(v.subarray(0, colon).toString()), data: v.subarray(colon + 1) });
           break;
         }
         case "S":

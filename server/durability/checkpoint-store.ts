@@ -126,10 +126,25 @@ async function applyAddresses(c: pg.PoolClient, params: string[]): Promise<void>
  * size (Prisma per-row: ~2.7k/s).
  */
 export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number, to: number, addresses = addressParams(fold)): Promise<boolean> {
+  if (!(await lockCursor(c, from))) return false;
+  await applyChanges(c, fold, addresses);
+  await moveCursor(c, to);
+  return true;
+}
+
+/** Takes the cursor's row lock (one checkpointer at a time): false when the cursor is no longer at `from`. */
+export async function lockCursor(c: pg.PoolClient, from: number): Promise<boolean> {
   await c.query(`INSERT INTO cp_cursor (id, seq) VALUES (1, 0) ON CONFLICT (id) DO NOTHING`);
   const cur = await c.query<{ seq: string }>(`SELECT seq FROM cp_cursor WHERE id = 1 FOR UPDATE`);
-  if (Number(cur.rows[0].seq) !== from) return false;
+  return Number(cur.rows[0].seq) === from;
+}
 
+export async function moveCursor(c: pg.PoolClient, to: number): Promise<void> {
+  await c.query(`UPDATE cp_cursor SET seq = $1, at = now() WHERE id = 1`, [to]);
+}
+
+/** A fold's changes, without the cursor (the caller holds its lock). */
+export async function applyChanges(c: pg.PoolClient, fold: ChangeFold, addresses = addressParams(fold)): Promise<void> {
   if (fold.restores.size) {
     // a rollback replaced these addresses: what Postgres held for them is void; their rows come from the savepoint
     const r = [...fold.restores.keys()];
@@ -196,6 +211,4 @@ export async function applyFold(c: pg.PoolClient, fold: ChangeFold, from: number
       [s.map((x) => x.functionType), s.map((x) => x.name), s.map((x) => Buffer.from(x.spec))],
     );
   }
-  await c.query(`UPDATE cp_cursor SET seq = $1, at = now() WHERE id = 1`, [to]);
-  return true;
 }

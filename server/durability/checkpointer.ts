@@ -4,7 +4,8 @@ import type { Redis } from "../redis";
 import type { Partitioning } from "../dispatch/keys";
 import { inTransaction } from "../pg";
 import { ChangeFold } from "./changelog";
-import { addressParams, applyFold, readCursor } from "./checkpoint-store";
+import { addressParams, applyChanges, lockCursor, moveCursor, readCursor } from "./checkpoint-store";
+import { isolateRefused, recordQuarantine, refusedByData, unstorableUnits, type Quarantined } from "./quarantine";
 import { checkpointStatusKey } from "./lag";
 
 export interface CheckpointerConfig {
@@ -70,15 +71,43 @@ export class Checkpointer {
       next.catch(() => undefined);
       this.prefetched = { from: r.cut, read: next };
     }
-    const ok = await inTransaction(this.pool, async (c) => {
-      const applied = await applyFold(c, r.fold, from, r.cut, r.addresses);
-      if (!applied) throw new CursorMoved();
-      return applied;
-    }).catch((e) => {
-      this.prefetched = null;
-      if (e instanceof CursorMoved) return false;
-      throw e;
-    });
+    const apply = (refused: [Error] | null) =>
+      inTransaction(this.pool, async (c) => {
+        if (!(await lockCursor(c, from))) throw new CursorMoved();
+        let { fold, addresses } = r;
+        let units = r.quarantined.units;
+        if (units.length) await recordQuarantine(c, r.quarantined.left, units, from, r.cut);
+        if (refused) {
+          // Postgres refused the round: find the addresses it refuses, set them aside too, apply the rest
+          const more = await isolateRefused(c, fold);
+          if (more.length === 0) throw refused[0];
+          const set = new Set(more.map((q) => q.unit));
+          const { kept, left } = fold.split((u) => !set.has(u));
+          await recordQuarantine(c, left, more, from, r.cut);
+          fold = kept;
+          addresses = addressParams(kept);
+          units = [...units, ...more];
+        }
+        await applyChanges(c, fold, addresses);
+        await moveCursor(c, r.cut);
+        return units;
+      });
+    const quarantined = await apply(null)
+      .catch((e) => {
+        if (!refusedByData(e)) throw e;
+        this.log.error({ err: e, from, to: r.cut }, "Postgres refused a checkpoint round; setting aside the addresses it refuses");
+        return apply([e]);
+      })
+      .catch((e) => {
+        this.prefetched = null;
+        if (e instanceof CursorMoved) return false as const;
+        throw e;
+      });
+    const ok = quarantined !== false;
+    if (ok && quarantined.length) {
+      this.log.error({ addresses: quarantined.map((q) => q.unit), errors: quarantined.map((q) => q.error) }, "checkpoint: changes set aside in cp_quarantine");
+      await this.redis.hincrby(checkpointStatusKey(this.keys.prefix), "quarantined", quarantined.length);
+    }
     if (!ok) {
       // another checkpointer applied this range: start again from the cursor in Postgres
       this.cursor = null;
@@ -100,9 +129,10 @@ export class Checkpointer {
   private async read(from: number): Promise<Range> {
     const startedAt = Date.now();
     const G = Number((await this.redis.get(this.keys.seq)) ?? 0);
-    const fold = new ChangeFold();
+    let fold = new ChangeFold();
     const drained: Array<[number, string[]]> = [];
-    if (G <= from) return { G, cut: from, fold, addresses: addressParams(fold), drained, oldestPending: Infinity, startedAt };
+    const none = { units: [], left: new ChangeFold() };
+    if (G <= from) return { G, cut: from, fold, addresses: addressParams(fold), quarantined: none, drained, oldestPending: Infinity, startedAt };
     const cut = Math.min(G, from + this.budget);
     const P = this.keys.partitions;
     const pipe = this.redis.pipeline();
@@ -124,7 +154,16 @@ export class Checkpointer {
       const next = await this.redis.pipeline(Array.from({ length: P }, (_, p) => ["xrange", this.keys.changelog(p), String(cut + 1), "+", "COUNT", "1"])).exec();
       for (const [, r] of next ?? []) for (const [, fields] of r as Array<[string, string[]]>) oldestPending = Math.min(oldestPending, Number(fields[fields.indexOf("at") + 1]) || startedAt);
     }
-    return { G, cut, fold, addresses: addressParams(fold), drained, oldestPending, startedAt };
+    // what Postgres cannot store is set aside before the round is tried (names are checked at every way in; this is below them)
+    const bad = unstorableUnits(fold);
+    let quarantined: Range["quarantined"] = none;
+    if (bad.length) {
+      const set = new Set(bad.map((q) => q.unit));
+      const { kept, left } = fold.split((u) => !set.has(u));
+      fold = kept;
+      quarantined = { units: bad, left };
+    }
+    return { G, cut, fold, addresses: addressParams(fold), quarantined, drained, oldestPending, startedAt };
   }
 
   /** By rows, not time: a slow round with few rows has a fixed cost that a smaller budget would only repeat more often. */
@@ -172,6 +211,8 @@ interface Range {
   fold: ChangeFold;
   /** The fold's address rows as statement parameters, serialized while the round before is applied. */
   addresses: string[];
+  /** Units set aside (cp_quarantine) and their changes, no longer in `fold`. */
+  quarantined: { units: Quarantined[]; left: ChangeFold };
   drained: Array<[number, string[]]>;
   oldestPending: number;
   startedAt: number;

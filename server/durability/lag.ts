@@ -8,7 +8,10 @@ import type { Redis } from "../redis";
 export const rollbackInProgressKey = (prefix: string) => `${prefix}:cp:rollback`;
 export const ROLLBACK_LAG_CAP_MS = 60_000;
 
-/** `<prefix>:cp`: the checkpointer's last round — cursor `seq`, `since` (ms: the oldest change not yet in Postgres), `pending`, `at`. */
+/**
+ * `<prefix>:cp`: the checkpointer's last round — cursor `seq`, `since` (ms: the oldest change not yet in Postgres),
+ * `pending`, `at` — and `quarantined`, the units it has set aside in all (a counter).
+ */
 export const checkpointStatusKey = (prefix: string) => `${prefix}:cp`;
 
 export interface CheckpointLag {
@@ -20,16 +23,18 @@ export interface CheckpointLag {
   lagMs: number;
   /** When the checkpointer last finished a round. */
   lastRoundAt: string | null;
+  /** Addresses' changes set aside in cp_quarantine since the data plane began (Postgres could not store them). */
+  quarantined: number;
 }
 
 /** null: no checkpointer has run against this data plane yet. */
 export async function readCheckpointLag(redis: Redis, prefix: string, seqKey: string, now = Date.now()): Promise<CheckpointLag | null> {
-  const [[, st], [, g]] = (await redis.multi().hmget(checkpointStatusKey(prefix), "seq", "since", "at").get(seqKey).exec()) as [[unknown, Array<string | null>], [unknown, string | null]];
+  const [[, st], [, g]] = (await redis.multi().hmget(checkpointStatusKey(prefix), "seq", "since", "at", "quarantined").get(seqKey).exec()) as [[unknown, Array<string | null>], [unknown, string | null]];
   if (st[0] === null) return null;
   const seq = Number(st[0]);
   const global = Number(g ?? 0);
   const pending = Math.max(0, global - seq);
-  return { seq, pending, lagMs: pending > 0 ? Math.max(0, now - Number(st[1])) : 0, lastRoundAt: st[2] ? new Date(Number(st[2])).toISOString() : null };
+  return { seq, pending, lagMs: pending > 0 ? Math.max(0, now - Number(st[1])) : 0, lastRoundAt: st[2] ? new Date(Number(st[2])).toISOString() : null, quarantined: Number(st[3] ?? 0) };
 }
 
 /**

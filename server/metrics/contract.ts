@@ -41,6 +41,8 @@ export const CheckpointLag = z.object({
   pending: z.number().int(),
   lagMs: z.number(),
   lastRoundAt: z.string().nullable(),
+  /** Addresses' changes the checkpoint set aside in cp_quarantine (Postgres could not store them), in all. */
+  quarantined: z.number().int(),
 });
 
 export const MetricsReport = z.object({

@@ -45,6 +45,10 @@ export const CHECKPOINT_GAUGES = {
   lagMs: { name: "statehouse_checkpoint_lag_ms", help: "Age in milliseconds of the oldest change committed in Redis and not yet checkpointed to Postgres (0: none)" },
   pending: { name: "statehouse_checkpoint_pending_changes", help: "Changes (commit sequence numbers) committed in Redis and not yet checkpointed to Postgres" },
 } as const;
+export const CHECKPOINT_QUARANTINED = {
+  name: "statehouse_checkpoint_quarantined_total",
+  help: "Addresses whose changes a checkpoint round set aside in cp_quarantine because Postgres could not store them (GET /api/health names them)",
+} as const;
 
 /**
  * Upper bounds (ms) shared by both histograms. Steps of at most ×1.5–2 keep an interpolated p50/p99 within

@@ -1,4 +1,4 @@
-import { CHECKPOINT_GAUGES, COUNTERS, FUNCTION_TYPE_LABEL, HISTOGRAMS, LATENCY_BUCKETS_MS, PROMETHEUS } from "./names";
+import { CHECKPOINT_GAUGES, CHECKPOINT_QUARANTINED, COUNTERS, FUNCTION_TYPE_LABEL, HISTOGRAMS, LATENCY_BUCKETS_MS, PROMETHEUS } from "./names";
 import type { FunctionTypeMetrics, MetricsSnapshot } from "./read-metrics";
 
 export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -41,5 +41,7 @@ export function prometheusText(s: MetricsSnapshot): string {
     // no sample until a checkpointer has run: absent, not a made-up 0
     if (s.checkpoint) out.push(`${CHECKPOINT_GAUGES[g].name} ${num(s.checkpoint[g])}`);
   }
+  family(CHECKPOINT_QUARANTINED.name, CHECKPOINT_QUARANTINED.help, "counter");
+  if (s.checkpoint) out.push(`${CHECKPOINT_QUARANTINED.name} ${num(s.checkpoint.quarantined)}`);
   return out.join("\n") + "\n";
 }

@@ -3,6 +3,7 @@ import { planeOf } from "../dispatch/plane";
 import { readCheckpointLag, type CheckpointLag } from "../durability/lag";
 import { currentRegistryVersion } from "../registry/registry-bus";
 import { liveWorkers, type WorkerInfo } from "./workers";
+import { readQuarantine } from "../durability/quarantine";
 
 type Check = { ok: boolean; latencyMs?: number; error?: string };
 
@@ -26,6 +27,8 @@ async function timed(fn: () => Promise<unknown>, timeoutMs = 2_000): Promise<Che
 
 export async function checkHealth(ctx: Ctx) {
   const [postgres, redis] = await Promise.all([timed(() => ctx.db.$queryRaw`SELECT 1`), timed(() => ctx.redis.ping())]);
+  // changes the checkpoint set aside because Postgres could not store them: named, so an operator can act
+  const quarantine = postgres.ok ? await readQuarantine(ctx.db, 20).catch(() => null) : null;
   let workers: WorkerInfo[] = [];
   let registryVersion = 0;
   let checkpoint: CheckpointLag | null = null;
@@ -36,5 +39,5 @@ export async function checkHealth(ctx: Ctx) {
   // past the lag cap, claiming pauses (LagGate) and a Redis loss would cost more than the cap promises
   const lagging = checkpoint !== null && ctx.env.CHECKPOINT_LAG_CAP_MS > 0 && checkpoint.lagMs > ctx.env.CHECKPOINT_LAG_CAP_MS;
   const status = !postgres.ok || !redis.ok ? "down" : workers.length === 0 || lagging ? "degraded" : "ok";
-  return { status, postgres, redis, workers: { live: workers.length, list: workers }, registryVersion, checkpoint } as const;
+  return { status, postgres, redis, workers: { live: workers.length, list: workers }, registryVersion, checkpoint, quarantine } as const;
 }
