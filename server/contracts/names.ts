@@ -12,9 +12,9 @@ import { z } from "zod";
  */
 
 /** C0 and C1 control characters (NUL among them) and DEL. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export const NAMESPACE_MAX = 128;
 export const TYPE_MAX = 128;
@@ -53,11 +53,13 @@ function utf8Length(s: string): number {
   return n;
 }
 
-function textProblem(s: unknown, what: string): string | null {
+/** `secret`: the message leaves the value out (a password must not come back in an error body). */
+function textProblem(s: unknown, what: string, secret = false): string | null {
   if (typeof s !== "string") return `${what} must be a string`;
   if (s.length === 0) return `${what} must not be empty`;
-  if (LONE_SURROGATE.test(s)) return `${what} "${printable(s)}" holds a lone UTF-16 surrogate (not valid Unicode)`;
-  if (CONTROL.test(s)) return `${what} "${printable(s)}" holds a control character (NUL, tab, newline, …)`;
+  const shown = secret ? what : `${what} "${printable(s)}"`;
+  if (LONE_SURROGATE.test(s)) return `${shown} holds a lone UTF-16 surrogate (not valid Unicode)`;
+  if (CONTROL.test(s)) return `${shown} holds a control character (NUL, tab, newline, …)`;
   return null;
 }
 
@@ -100,6 +102,8 @@ export function stateNameProblem(s: unknown, what = "the state name"): string | 
   const v = s as string;
   if (v.length > STATE_NAME_MAX) return `${what} is ${v.length} characters long; the limit is ${STATE_NAME_MAX}`;
   if (!STATE_NAME_RE.test(v)) return `${what} "${printable(v)}" must be an identifier: letters, digits, _ $ . - (not starting with a digit, . or -)`;
+  // JSON objects keyed by state name (PATCH `set`) cannot hold this key as data
+  if (v === "__proto__") return `${what} "__proto__" is reserved`;
   return null;
 }
 
@@ -133,6 +137,12 @@ const checked = (problem: (s: unknown) => string | null) =>
     const p = problem(s);
     if (p) ctx.addIssue({ code: "custom", message: p });
   });
+
+/**
+ * Free text that reaches Postgres or a lookup but has no alphabet of its own (a user name as typed at login, an
+ * API token's name, a password): no NUL, control characters or lone surrogates.
+ */
+export const PlainText = (what: string, opts: { secret?: boolean } = {}) => checked((s) => textProblem(s, what, opts.secret));
 
 export const Namespace = checked((s) => namespaceProblem(s));
 export const FunctionTypeName = checked((s) => typeProblem(s));
