@@ -50,7 +50,7 @@ describe("the state, parked and egress routes answer bad input with a 4xx, never
   });
 
   it("bad path parameters", async () => {
-    const bad: Array<Record<string, string>> = [{ namespace: "a/b" }, { type: "has space" }, { id: "" }, { id: "x".repeat(1001) }, { namespace: "" }, { name: "a/b" }];
+    const bad: Array<Record<string, string>> = [{ namespace: "a/b" }, { type: "has space" }, { id: "" }, { id: "x".repeat(1001) }, { namespace: "" }, { name: "a/b" }, { id: "a\u0000b" }, { id: "\udc00" }, { namespace: "n\u0000" }, { type: "t\u0007" }, { name: "e\u0000" }, { id: "€".repeat(700) }];
     for (const r of routes) {
       const names = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const b of bad) {
@@ -91,6 +91,10 @@ describe("the state, parked and egress routes answer bad input with a 4xx, never
       { body: { expectedVersion: 1.5, delete: ["n"] } },
       { body: { expectedVersion: 0, delete: [""] } },
       { body: { expectedVersion: 0, set: { "": { value: 1 } } } },
+      { body: { expectedVersion: 0, set: { "n\u0000": { value: 1 } } } },
+      { body: { expectedVersion: 0, set: { "a b": { value: 1 } } } },
+      { body: { expectedVersion: 0, delete: ["\udc00"] } },
+      { body: { expectedVersion: 0, set: { n: { value: 1, typename: "io.statefun.types/in\u0000t" } } } },
       { body: { expectedVersion: 0, delete: ["n"] }, contentType: "text/plain" },
       { raw: JSON.stringify({ expectedVersion: 0, set: { n: { base64: "A".repeat(9 * 1024 * 1024) } } }), contentType: "application/json" },
     ];
