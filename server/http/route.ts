@@ -9,6 +9,7 @@ import { AppError, statusOf } from "../errors";
 import { hasRole } from "../auth/roles";
 import { authenticate, checkCsrf, type Authenticated, type HeaderSource } from "../auth/authenticate";
 import { formatZodError } from "./zod-errors";
+import { findUnstorable, urlTextProblem } from "../contracts/stored-text";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -55,6 +56,42 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, where: str
   const r = schema.safeParse(value);
   if (!r.success) throw new AppError("validation-failed", formatZodError(r.error, where), { issues: r.error.issues.map((i) => ({ path: [where, ...i.path].join("."), message: i.message })) });
   return r.data;
+}
+
+function invalid(field: string, message: string): AppError {
+  return new AppError("validation-failed", `${field}: ${message}`, { issues: [{ path: field, message }] });
+}
+
+/** Path parameters (decoded by Next) are names and ids: refused with a control character, NUL or lone surrogate. */
+function checkPathText(params: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(params))
+    for (const s of Array.isArray(v) ? v : [v]) {
+      const p = typeof s === "string" ? urlTextProblem(s) : null;
+      if (p) throw invalid(`path.${k}`, p);
+    }
+}
+
+/**
+ * The contract's query parameters, each given at most once (`?dryRun=true&dryRun=false` must not mean whichever
+ * the parser happens to keep) and free of control characters, NUL and lone surrogates.
+ */
+function queryOf(url: URL, schema: z.ZodObject): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const all = url.searchParams.getAll(key);
+    if (all.length > 1) throw invalid(`query.${key}`, `is given ${all.length} times; give it once`);
+    if (all.length === 0) continue;
+    const p = urlTextProblem(all[0]);
+    if (p) throw invalid(`query.${key}`, p);
+    out[key] = all[0];
+  }
+  return out;
+}
+
+/** A JSON body's strings and keys (any field, user state included) must be storable: see stored-text.ts. */
+function checkBodyText(body: unknown): void {
+  const hit = findUnstorable(body);
+  if (hit) throw invalid(["body", ...hit.path].join("."), hit.problem);
 }
 
 async function readBody(req: Request, spec: RouteSpec, limit: number): Promise<unknown> {
@@ -126,11 +163,14 @@ export function handler<S extends RouteSpec>(spec: S, fn: (input: HandlerInput<S
       }
       const auth = await authorize(ctx, spec, req.headers, req.url);
       const rawParams = next?.params ? await next.params : {};
+      checkPathText(rawParams);
       const params = spec.params ? parse(spec.params, rawParams, "path") : undefined;
       const url = new URL(req.url);
-      const query = spec.query ? parse(spec.query, Object.fromEntries(url.searchParams), "query") : undefined;
+      const query = spec.query ? parse(spec.query, queryOf(url, spec.query), "query") : undefined;
       const rawBody = await readBody(req, spec, spec.maxBytes ?? MAX_BODY_BYTES);
-      const body = spec.body && !("raw" in spec.body) ? parse(spec.body as z.ZodType, rawBody, "body") : rawBody;
+      const json = spec.body && !("raw" in spec.body);
+      if (json) checkBodyText(rawBody);
+      const body = json ? parse(spec.body as z.ZodType, rawBody, "body") : rawBody;
       const result = await fn({ ctx, req, params, query, body, principal: auth?.principal ?? null, auth } as HandlerInput<S>);
       if (result instanceof Response) return result;
       return jsonResponse(result, spec.status ?? 200);
