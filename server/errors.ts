@@ -38,6 +38,8 @@ export const statusOf: Record<ErrorCode, number> = {
   "version-conflict": 409,
   "endpoint-unreachable": 422,
   "probe-failed": 422,
+  // a URL Statehouse must not call (server/net/host-policy.ts): unprocessable like an unreachable one, not malformed
+  "host-not-allowed": 422,
   "mailbox-full": 429,
   "rate-limited": 429,
   unavailable: 503,

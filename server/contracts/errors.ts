@@ -27,6 +27,7 @@ export const errorCodes = [
   "version-conflict",
   "endpoint-unreachable",
   "probe-failed",
+  "host-not-allowed",
   "mailbox-full",
   "rate-limited",
   "unavailable",

@@ -1,3 +1,4 @@
+import type { HostPolicy } from "../net/host-policy";
 import { postToFunction, TransportError } from "../protocol/transport";
 import type { BoundEndpoint } from "../registry/registry-snapshot";
 
@@ -20,6 +21,8 @@ const MIN_RETRY_BUDGET_MS = 20;
 export interface CallHooks {
   onAttempt?(latencyMs: number, ok: boolean): void;
   signal?: AbortSignal;
+  /** Default: the process configuration's (see PostOptions.hostPolicy). */
+  hostPolicy?: HostPolicy;
 }
 
 /**
@@ -38,7 +41,7 @@ export async function callFunction(url: string, body: Uint8Array, ep: BoundEndpo
     attempt++;
     const t0 = performance.now();
     try {
-      const r = await postToFunction(url, body, { connectTimeoutMs: Math.min(ep.connectTimeoutMs, remaining), callTimeoutMs: remaining, signal: hooks.signal });
+      const r = await postToFunction(url, body, { connectTimeoutMs: Math.min(ep.connectTimeoutMs, remaining), callTimeoutMs: remaining, signal: hooks.signal, hostPolicy: hooks.hostPolicy });
       const ok = r.status >= 200 && r.status < 300;
       hooks.onAttempt?.(r.latencyMs, ok);
       if (ok) return r.body;
@@ -47,6 +50,9 @@ export async function callFunction(url: string, body: Uint8Array, ep: BoundEndpo
     } catch (e) {
       hooks.onAttempt?.(performance.now() - t0, false);
       if (e instanceof TransportError && e.kind === "aborted") throw e;
+      // A refused host stays refused until the configuration or the endpoint changes: park at once.
+      if (e instanceof TransportError && e.kind === "host-not-allowed")
+        throw new CallFailedError(`calling ${url} failed: ${e.message.replace(`POST ${url}: `, "")} (not retried)`, attempt);
       const cutByBudget = e instanceof TransportError && e.kind === "call-timeout" && attempt > 1 && last !== "";
       last = cutByBudget ? `${last} (then the budget ran out during attempt ${attempt})` : (e as Error).message;
     }

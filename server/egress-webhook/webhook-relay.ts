@@ -1,5 +1,6 @@
 import { Queue, Worker, type Job } from "bullmq";
 import { hostname } from "node:os";
+import type { Agent } from "undici";
 import type { Ctx } from "../context";
 import { parseFlinkDuration } from "../contracts/duration";
 import type { RegistryCache } from "../registry/registry-cache";
@@ -7,12 +8,16 @@ import { WEBHOOK_EGRESS } from "../registry/module/kinds";
 import { planeOf } from "../dispatch/plane";
 import type { Partitioning } from "../dispatch/keys";
 import { describeValue } from "../protocol/typed-values";
+import { guardedAgent } from "../net/guarded-agent";
+import { hostPolicyOf } from "../net/host-policy";
+import { postWebhook } from "./post-webhook";
 
 export const WEBHOOK_QUEUE = "egress-webhook";
 const GROUP = "webhook";
 const POLL_MS = 200;
 const RECLAIM_IDLE_MS = 10_000;
 const DEFAULT_ATTEMPTS = 10;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 interface DeliveryJob {
   streamKey: string;
@@ -29,10 +34,13 @@ interface DeliveryJob {
  * which turns it into a BullMQ job whose id is the stream entry (so a relay that dies between enqueueing and
  * acknowledging cannot make a second job), and the job POSTs with exponential-backoff retries.
  * Delivery is at-least-once: receivers de-duplicate on the `Idempotency-Key` header (the record id).
+ * Every POST goes through one Agent guarded by the host policy (STATEHOUSE_FUNCTION_HOSTS), and follows no
+ * redirect.
  */
 export class WebhookRelay {
   private queue!: Queue<DeliveryJob>;
   private worker!: Worker<DeliveryJob>;
+  private agent?: Agent;
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private readonly consumer = `${hostname()}-${process.pid}`;
@@ -52,6 +60,7 @@ export class WebhookRelay {
 
   async start(): Promise<void> {
     const prefix = this.ctx.keys.bullPrefix;
+    this.agent = guardedAgent(hostPolicyOf(this.ctx.env), CONNECT_TIMEOUT_MS);
     this.queue = new Queue(WEBHOOK_QUEUE, { connection: this.connection, prefix });
     this.worker = new Worker(WEBHOOK_QUEUE, (job) => this.deliver(job), { connection: this.connection, prefix, concurrency: 16 });
     this.worker.on("failed", (job, err) => this.ctx.log.warn({ err: err.message, record: job?.data.recordId, attempts: job?.attemptsMade }, "webhook delivery failed"));
@@ -128,13 +137,7 @@ export class WebhookRelay {
       source: f.get("src")?.toString(),
       at: new Date(Number(f.get("at")?.toString() ?? 0)).toISOString(),
     };
-    const res = await fetch(d.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": job.id!, "user-agent": "statehouse-webhook" },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(d.timeoutMs),
-    });
-    if (!res.ok) throw new Error(`POST ${d.url} answered HTTP ${res.status}`);
+    await postWebhook({ url: d.url, idempotencyKey: job.id!, json: JSON.stringify(body), timeoutMs: d.timeoutMs, dispatcher: this.agent! });
   }
 
   async stop(): Promise<void> {
@@ -142,5 +145,6 @@ export class WebhookRelay {
     clearTimeout(this.timer);
     await this.worker?.close();
     await this.queue?.close();
+    await this.agent?.close();
   }
 }

@@ -3,9 +3,14 @@
  *
  * Retries, backoff and the meaning of a status are the caller's business (the probe fails fast; the dispatcher
  * retries per protocol §3.1). Transport-level failures are thrown as TransportError with a `kind` a caller can
- * branch on. Connections are kept alive in one undici Agent per connect timeout, shared by every caller.
+ * branch on. Connections are kept alive in one undici Agent per host policy and connect timeout, shared by every
+ * caller; the Agent connects only to hosts the policy allows (server/net/host-policy.ts).
  */
-import { Agent, type Dispatcher } from "undici";
+import type { Agent, Dispatcher } from "undici";
+import { getOrSet } from "../collections";
+import { env } from "../env";
+import { guardedAgent } from "../net/guarded-agent";
+import { hostPolicyOf, hostRefusalIn, type HostPolicy } from "../net/host-policy";
 
 // Exactly these: the Go SDK answers 415 to any other non-empty Content-Type (protocol §2.1).
 const HEADERS = {
@@ -23,7 +28,12 @@ export interface PostOptions {
   maxResponseBytes?: number;
   /** Aborts the attempt (kind "aborted"), e.g. on worker shutdown. */
   signal?: AbortSignal;
-  /** Defaults to the shared keep-alive Agent for `connectTimeoutMs`. */
+  /**
+   * Which hosts may be connected to (kind "host-not-allowed" otherwise). Default: the process configuration's
+   * (STATEHOUSE_FUNCTION_HOSTS, STATEHOUSE_ALLOW_LINK_LOCAL).
+   */
+  hostPolicy?: HostPolicy;
+  /** Defaults to the shared keep-alive Agent for `connectTimeoutMs` and `hostPolicy`; one given bypasses the policy. */
   dispatcher?: Dispatcher;
 }
 
@@ -43,7 +53,9 @@ export type TransportFailure =
   | "connection-reset"
   | "network"
   | "aborted"
-  | "response-too-large";
+  | "response-too-large"
+  /** The host policy refused the host or an address it resolved to, before connecting; retrying cannot help. */
+  | "host-not-allowed";
 
 export class TransportError extends Error {
   constructor(
@@ -58,23 +70,21 @@ export class TransportError extends Error {
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-const agents = new Map<number, Agent>();
+/** Per host policy (the process's, a test's), per connect timeout. */
+const agents = new Map<HostPolicy, Map<number, Agent>>();
 const MAX_CONNECTIONS_PER_ORIGIN = 256;
 
-function agentFor(connectTimeoutMs: number): Agent {
-  let agent = agents.get(connectTimeoutMs);
-  if (!agent) {
-    // A bounded pool per origin: without a limit every concurrent call opens its own socket (measured: 7,000+
-    // connections to one function under load). Calls beyond it queue in undici.
-    agent = new Agent({ connect: { timeout: connectTimeoutMs }, connections: MAX_CONNECTIONS_PER_ORIGIN, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
-    agents.set(connectTimeoutMs, agent);
-  }
-  return agent;
+function agentFor(connectTimeoutMs: number, policy: HostPolicy): Agent {
+  // A bounded pool per origin: without a limit every concurrent call opens its own socket (measured: 7,000+
+  // connections to one function under load). Calls beyond it queue in undici.
+  return getOrSet(getOrSet(agents, policy, () => new Map<number, Agent>()), connectTimeoutMs, () =>
+    guardedAgent(policy, connectTimeoutMs, { connections: MAX_CONNECTIONS_PER_ORIGIN, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 }),
+  );
 }
 
 /** Closes the shared Agents (graceful shutdown, test teardown). Later calls open new ones. */
 export async function closeTransport(): Promise<void> {
-  const all = [...agents.values()];
+  const all = [...agents.values()].flatMap((m) => [...m.values()]);
   agents.clear();
   await Promise.all(all.map((a) => a.close()));
 }
@@ -95,6 +105,8 @@ function classify(e: unknown, url: string, opts: PostOptions, timedOut: boolean)
   const fail = (kind: TransportFailure, what: string) => new TransportError(kind, url, `POST ${url}: ${what}`, { cause: e });
   if (timedOut) return fail("call-timeout", `no complete reply within the ${opts.callTimeoutMs} ms call timeout`);
   if (opts.signal?.aborted) return fail("aborted", "aborted");
+  const refused = hostRefusalIn(e);
+  if (refused) return fail("host-not-allowed", `refused before connecting: ${refused.message}`);
   switch (code) {
     case "ECONNREFUSED":
       return fail("connection-refused", `connection refused (${detail})`);
@@ -182,7 +194,7 @@ export function postToFunction(url: string, body: Uint8Array, opts: PostOptions)
     if (outer?.aborted) return end(outer.reason);
     const { origin, path } = targetOf(url);
     try {
-      (opts.dispatcher ?? agentFor(opts.connectTimeoutMs)).dispatch(
+      (opts.dispatcher ?? agentFor(opts.connectTimeoutMs, opts.hostPolicy ?? hostPolicyOf(env()))).dispatch(
         // undici's own 300 s defaults would otherwise cut calls configured longer than that.
         { origin, path, method: "POST", headers: HEADERS, body, headersTimeout: opts.callTimeoutMs, bodyTimeout: opts.callTimeoutMs },
         {

@@ -9,7 +9,8 @@ import {
   FUNCTIONS_PATTERN_RE,
   OKHTTP_TRANSPORT,
 } from "../contracts/registry";
-import { validateUrlTemplate } from "./url-template";
+import type { HostPolicy } from "../net/host-policy";
+import { renderUrl, validateUrlTemplate } from "./url-template";
 
 export type EndpointKind = typeof ENDPOINT_V2 | typeof ENDPOINT_V1;
 
@@ -75,8 +76,12 @@ function okhttpTimeouts(field: string, t: Record<string, unknown>) {
   return out;
 }
 
-/** Validates a v2 or v1 endpoint spec (module YAML or REST body) and applies StateFun's defaults. */
-export function normalizeEndpoint(kind: EndpointKind, spec: unknown): EndpointRecord {
+/**
+ * Validates a v2 or v1 endpoint spec (module YAML or REST body) and applies StateFun's defaults. Registration
+ * passes the deployment's host policy, which refuses a URL whose host is a blocked literal or not listed
+ * (code host-not-allowed); reading back what is stored (round trips, export) passes none.
+ */
+export function normalizeEndpoint(kind: EndpointKind, spec: unknown, hosts?: HostPolicy): EndpointRecord {
   if (kind !== ENDPOINT_V2 && kind !== ENDPOINT_V1)
     throw new AppError("validation-failed", `unsupported endpoint kind ${String(kind)}`);
   const parsed = Spec.safeParse(spec);
@@ -93,6 +98,8 @@ export function normalizeEndpoint(kind: EndpointKind, spec: unknown): EndpointRe
     fail("validation-failed", "urlPathTemplate", "is required");
   const urlError = validateUrlTemplate(s.urlPathTemplate);
   if (urlError) fail("validation-failed", "urlPathTemplate", urlError);
+  const hostError = hosts?.urlProblem(renderUrl(s.urlPathTemplate, "fn"));
+  if (hostError) fail("host-not-allowed", "urlPathTemplate", hostError);
 
   let maxNumBatchRequests = DEFAULT_MAX_BATCH;
   if (s.maxNumBatchRequests !== undefined && s.maxNumBatchRequests !== null) {

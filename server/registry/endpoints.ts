@@ -11,6 +11,7 @@ import { findApplication, registryMutation } from "./applications";
 import { normalizeEndpoint, toEndpointSpec, type EndpointRecord } from "./endpoint-spec";
 import { toEndpoint, toEndpointRecord } from "./dto";
 import { probeRecord } from "./probe-endpoint";
+import { hostPolicyOf } from "../net/host-policy";
 
 export async function listEndpoints(ctx: Ctx, appName: string) {
   const app = await findApplication(ctx.db, appName);
@@ -42,10 +43,10 @@ function probeTarget(record: EndpointRecord, input: EndpointInput): string | nul
   return record.typeName ? record.functions : null;
 }
 
-async function probeFor(record: EndpointRecord, input: EndpointInput): Promise<Record<string, DeclaredState[]> | null> {
+async function probeFor(ctx: Ctx, record: EndpointRecord, input: EndpointInput): Promise<Record<string, DeclaredState[]> | null> {
   const functionType = probeTarget(record, input);
   if (!functionType) return null;
-  const result = await probeRecord(record, functionType);
+  const result = await probeRecord(record, functionType, hostPolicyOf(ctx.env));
   return { [functionType]: result.declaredState };
 }
 
@@ -63,8 +64,8 @@ async function conflictMessage(ctx: Ctx, functions: string): Promise<string> {
 export async function createEndpoint(ctx: Ctx, actor: Principal, appName: string, input: EndpointInput) {
   const app = await findApplication(ctx.db, appName);
   const { probeFunctionType: _p, skipProbe: _s, ...spec } = input;
-  const record = normalizeEndpoint(ENDPOINT_V2, spec);
-  const declared = await probeFor(record, input);
+  const record = normalizeEndpoint(ENDPOINT_V2, spec, hostPolicyOf(ctx.env));
+  const declared = await probeFor(ctx, record, input);
   try {
     return await registryMutation(ctx, async (tx) => {
       const row = await tx.functionEndpoint.create({
@@ -88,8 +89,8 @@ export async function replaceEndpoint(ctx: Ctx, actor: Principal, appName: strin
   const app = await findApplication(ctx.db, appName);
   const before = await findEndpoint(ctx.db, app.id, endpointId);
   const { probeFunctionType: _p, skipProbe: _s, ...spec } = input;
-  const record = normalizeEndpoint(ENDPOINT_V2, spec);
-  const declared = await probeFor(record, input);
+  const record = normalizeEndpoint(ENDPOINT_V2, spec, hostPolicyOf(ctx.env));
+  const declared = await probeFor(ctx, record, input);
   try {
     return await registryMutation(ctx, async (tx) => {
       const row = await tx.functionEndpoint.update({
@@ -129,7 +130,7 @@ export async function reprobeEndpoint(ctx: Ctx, actor: Principal, appName: strin
   const app = await findApplication(ctx.db, appName);
   const row = await findEndpoint(ctx.db, app.id, endpointId);
   const record = toEndpointRecord(row);
-  const declared = await probeFor(record, { functions: record.functions, urlPathTemplate: record.urlPathTemplate, probeFunctionType: functionType });
+  const declared = await probeFor(ctx, record, { functions: record.functions, urlPathTemplate: record.urlPathTemplate, probeFunctionType: functionType });
   return registryMutation(ctx, async (tx) => {
     const merged = { ...(row.declaredState as Record<string, DeclaredState[]>), ...declared };
     const updated = await tx.functionEndpoint.update({ where: { id: row.id }, data: { declaredState: merged as Prisma.InputJsonValue, probedAt: ctx.now() } });

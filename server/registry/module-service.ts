@@ -11,6 +11,7 @@ import { toEndpointRecord } from "./dto";
 import { parseModuleYaml, type ParsedModule } from "./module/parse-module";
 import { emitModuleYaml } from "./module/emit-module";
 import { diffModule } from "./module/diff-module";
+import { hostPolicyOf } from "../net/host-policy";
 
 async function currentModule(tx: Tx | Ctx["db"], applicationId: string): Promise<ParsedModule> {
   const [endpoints, ingresses, egresses] = await Promise.all([
@@ -37,7 +38,7 @@ export async function exportModule(ctx: Ctx, appName: string): Promise<string> {
  */
 export async function importModule(ctx: Ctx, actor: Principal, appName: string, yamlText: string, dryRun: boolean): Promise<ModuleDiff> {
   if (yamlText.trim() === "") throw new AppError("invalid-module", "the module is empty; send a StateFun module YAML (format 3.1) as the body");
-  const next = parseModuleYaml(yamlText);
+  const next = parseModuleYaml(yamlText, hostPolicyOf(ctx.env));
   // An empty module would silently unbind every function of the application; deleting endpoints is explicit.
   if (next.endpoints.length + next.ingresses.length + next.egresses.length === 0)
     throw new AppError("invalid-module", "the module declares no components; send `kind:`/`spec:` documents (format 3.1), or delete endpoints one by one");

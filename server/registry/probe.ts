@@ -8,6 +8,7 @@
  */
 import type { DeclaredState, ProbeResult } from "@/server/contracts/registry";
 import { AppError } from "@/server/errors";
+import type { HostPolicy } from "@/server/net/host-policy";
 import { decodeFromFunction, encodeToFunction, MalformedMessageError, type FromFunction } from "@/server/protocol/codec";
 import { postToFunction, TransportError } from "@/server/protocol/transport";
 import { renderUrl, validateUrlTemplate } from "./url-template";
@@ -19,7 +20,6 @@ export const UNSET_TYPENAME = "io.statefun.types/unset";
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 const MAX_PROBE_REPLY_BYTES = 1024 * 1024;
-const SNIPPET_CHARS = 200;
 
 export interface ProbeInput {
   urlPathTemplate: string;
@@ -27,6 +27,8 @@ export interface ProbeInput {
   functionType: string;
   connectTimeoutMs?: number;
   callTimeoutMs?: number;
+  /** Default: the process configuration's (see PostOptions.hostPolicy). */
+  hosts?: HostPolicy;
 }
 
 function splitFunctionType(functionType: string): { namespace: string; type: string } {
@@ -36,13 +38,12 @@ function splitFunctionType(functionType: string): { namespace: string; type: str
   return { namespace: parts[0], type: parts[1] };
 }
 
-function snippet(body: Uint8Array): string {
-  if (body.length === 0) return "(empty body)";
-  const text = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, SNIPPET_CHARS * 4))
-    .toString("utf8")
-    .replace(/[\u0000-\u001f\u007f]+/g, " ")
-    .trim();
-  return text.length > SNIPPET_CHARS ? `${text.slice(0, SNIPPET_CHARS)}…` : text;
+/**
+ * What answered, never what it said: the probe can be pointed at any URL the host policy allows, so echoing the
+ * body would let whoever may probe read internal services through Statehouse.
+ */
+function describeReply(reply: { body: Uint8Array; contentType: string | undefined }): string {
+  return `${reply.body.length} bytes, content-type ${reply.contentType ?? "none"}`;
 }
 
 export function declaredStateOf(reply: FromFunction): DeclaredState[] {
@@ -60,6 +61,8 @@ export async function probeFunction(input: ProbeInput): Promise<ProbeResult> {
   if (problem) throw new AppError("validation-failed", problem, { urlPathTemplate: input.urlPathTemplate });
   const { namespace, type } = splitFunctionType(input.functionType);
   const url = renderUrl(input.urlPathTemplate, type);
+  const refused = input.hosts?.urlProblem(url);
+  if (refused) throw new AppError("host-not-allowed", refused, { url });
 
   const request = encodeToFunction({
     invocation: { target: { namespace, type, id: PROBE_ID }, state: [], invocations: [] },
@@ -71,9 +74,12 @@ export async function probeFunction(input: ProbeInput): Promise<ProbeResult> {
       connectTimeoutMs: input.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       callTimeoutMs: input.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
       maxResponseBytes: MAX_PROBE_REPLY_BYTES,
+      hostPolicy: input.hosts,
     });
   } catch (e) {
     if (!(e instanceof TransportError)) throw e;
+    if (e.kind === "host-not-allowed")
+      throw new AppError("host-not-allowed", e.message.replace(`POST ${url}: `, `${url}: `), { url });
     if (e.kind === "response-too-large")
       throw new AppError("probe-failed", `${url} answered with more than ${MAX_PROBE_REPLY_BYTES} bytes; not a StateFun FromFunction`, { url });
     throw new AppError("endpoint-unreachable", `cannot reach ${url}: ${e.message.replace(`POST ${url}: `, "")}`, {
@@ -85,16 +91,18 @@ export async function probeFunction(input: ProbeInput): Promise<ProbeResult> {
   if (reply.status < 200 || reply.status > 299) {
     // The JS SDK answers a bare 500 to any exception, including a function type it does not bind.
     const hint = reply.status === 500 ? ` (the function raised an error; is ${input.functionType} served at this URL?)` : "";
-    throw new AppError("probe-failed", `${url} answered HTTP ${reply.status}${hint}: ${snippet(reply.body)}`, {
+    throw new AppError("probe-failed", `${url} answered HTTP ${reply.status}${hint} (${describeReply(reply)})`, {
       url,
       status: reply.status,
+      contentType: reply.contentType,
+      bytes: reply.body.length,
     });
   }
 
   const notFromFunction = (why: string) =>
     new AppError(
       "probe-failed",
-      `the reply from ${url} is not a StateFun FromFunction (${reply.body.length} bytes, content-type ${reply.contentType ?? "none"}): ${why}`,
+      `the reply from ${url} is not a StateFun FromFunction (${describeReply(reply)}): ${why}`,
       { url, contentType: reply.contentType },
     );
   let decoded: FromFunction;
@@ -105,7 +113,7 @@ export async function probeFunction(input: ProbeInput): Promise<ProbeResult> {
   }
   // Unknown fields decode to an empty message; a real SDK never sends bytes that carry neither oneof member.
   if (reply.body.length > 0 && !decoded.invocationResult && !decoded.incompleteInvocationContext)
-    throw notFromFunction(`neither invocation_result nor incomplete_invocation_context; starts with "${snippet(reply.body)}"`);
+    throw notFromFunction("neither invocation_result nor incomplete_invocation_context");
 
   return {
     reachable: true,

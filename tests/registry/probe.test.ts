@@ -143,15 +143,15 @@ describe("probe failures", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it("maps HTTP 404 to probe-failed with the status and a body snippet", async () => {
+  it("maps HTTP 404 to probe-failed with the status, content type and length, never the body", async () => {
     const base = await serve((_req, res) => {
       res.writeHead(404, { "content-type": "text/plain" }).end("no route /wrong\n");
     });
     const e = await probeError({ urlPathTemplate: `${base}/wrong`, functionType: "example/person" });
     expect(e.code).toBe("probe-failed");
-    expect(e.message).toContain("HTTP 404");
-    expect(e.message).toContain("no route /wrong");
-    expect(e.details).toMatchObject({ status: 404 });
+    expect(e.message).toBe(`${base}/wrong answered HTTP 404 (16 bytes, content-type text/plain)`);
+    expect(JSON.stringify(e.details)).not.toContain("no route");
+    expect(e.details).toMatchObject({ status: 404, contentType: "text/plain", bytes: 16 });
   });
 
   it("maps a 200 with garbage bytes to probe-failed: not a StateFun FromFunction", async () => {

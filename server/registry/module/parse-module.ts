@@ -3,7 +3,8 @@ import { AppError, isAppError } from "@/server/errors";
 import { ENDPOINT_V1, ENDPOINT_V2 } from "@/server/contracts/registry";
 import { normalizeEndpoint, type EndpointKind, type EndpointRecord } from "@/server/registry/endpoint-spec";
 import { isEgressKind, isIngressKind, normalizeIoComponent, SpecIssue, type IoComponent } from "./io-components";
-import { closestKind, SUPPORTED_KINDS, UNSUPPORTED_KINDS } from "./kinds";
+import { closestKind, SUPPORTED_KINDS, UNSUPPORTED_KINDS, WEBHOOK_EGRESS } from "./kinds";
+import type { HostPolicy } from "@/server/net/host-policy";
 
 export type { IoComponent } from "./io-components";
 
@@ -36,7 +37,7 @@ class DocContext {
     return undefined;
   }
 
-  fail(kind: string | null, path: Path | null, message: string, code: "invalid-module" | "invalid-pattern" | "invalid-duration" = "invalid-module", extra: Record<string, unknown> = {}): never {
+  fail(kind: string | null, path: Path | null, message: string, code: "invalid-module" | "invalid-pattern" | "invalid-duration" | "host-not-allowed" = "invalid-module", extra: Record<string, unknown> = {}): never {
     const line = this.lineOf(path ?? []);
     const where = path && path.length > 0 ? `${pathText(path)}: ` : "";
     const prefix = kind === null ? `document ${this.index}` : `document ${this.index} (kind ${kind})`;
@@ -84,13 +85,13 @@ function legacyFormat(ctx: DocContext, value: Record<string, unknown>): never {
     "invalid-module", extra);
 }
 
-function endpoint(ctx: DocContext, kind: EndpointKind, spec: Record<string, unknown>): EndpointRecord {
+function endpoint(ctx: DocContext, kind: EndpointKind, spec: Record<string, unknown>, hosts: HostPolicy | undefined): EndpointRecord {
   try {
-    return normalizeEndpoint(kind, spec);
+    return normalizeEndpoint(kind, spec, hosts);
   } catch (e) {
     if (!isAppError(e)) throw e;
     const field = typeof e.details?.field === "string" ? e.details.field : null;
-    const code = e.code === "invalid-pattern" || e.code === "invalid-duration" ? e.code : "invalid-module";
+    const code = e.code === "invalid-pattern" || e.code === "invalid-duration" || e.code === "host-not-allowed" ? e.code : "invalid-module";
     if (field === null) ctx.fail(kind, ["spec"], e.message, code);
     const message = e.message.startsWith(`${field}: `) ? e.message.slice(field.length + 2) : e.message;
     ctx.fail(kind, ["spec", ...field.split(".")], message, code);
@@ -109,9 +110,10 @@ function unknownKind(ctx: DocContext, kind: string): never {
  * Parses a StateFun module file (format 3.1: a multi-document stream of `{kind, spec}` components) into the
  * records Statehouse stores. Components keep document order. Throws AppError "invalid-yaml" for syntax
  * errors and "invalid-module" (or "invalid-pattern"/"invalid-duration") for everything else, always naming
- * the 1-based document index.
+ * the 1-based document index. With a host policy (applying a module), endpoint and webhook URLs it refuses
+ * fail with "host-not-allowed".
  */
-export function parseModuleYaml(text: string): ParsedModule {
+export function parseModuleYaml(text: string, hosts?: HostPolicy): ParsedModule {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines });
   const out: ParsedModule = { endpoints: [], ingresses: [], egresses: [] };
@@ -165,7 +167,7 @@ export function parseModuleYaml(text: string): ParsedModule {
     const specObj = spec as Record<string, unknown>;
 
     if (kind === ENDPOINT_V2 || kind === ENDPOINT_V1) {
-      const record = endpoint(ctx, kind, specObj);
+      const record = endpoint(ctx, kind, specObj, hosts);
       const earlier = seenFunctions.get(record.functions);
       if (earlier !== undefined)
         ctx.fail(kind, ["spec", "functions"],
@@ -183,6 +185,8 @@ export function parseModuleYaml(text: string): ParsedModule {
       if (!(e instanceof SpecIssue)) throw e;
       ctx.fail(kind, ["spec", ...e.path], e.message, e.code);
     }
+    const hostError = io.kind === WEBHOOK_EGRESS ? hosts?.urlProblem(String(io.spec.url)) : null;
+    if (hostError) ctx.fail(kind, ["spec", "url"], hostError, "host-not-allowed");
     const ingress = isIngressKind(kind);
     const seen = ingress ? seenIngress : seenEgress;
     const earlier = seen.get(io.id);
