@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hostRuleProblem } from "./net/host-policy";
 
 /**
  * The only reader of `process.env`. Every process (web, worker, seed, scripts) parses its configuration
@@ -33,6 +34,24 @@ const EnvSchema = z.object({
   STATEHOUSE_SESSION_HOURS: z.coerce.number().positive().default(12),
   STATEHOUSE_SECURE_COOKIES: z.enum(["true", "false", "auto"]).default("auto"),
   STATEHOUSE_DEMO_FUNCTIONS_URL: z.string().url().default("http://127.0.0.1:8000/statefun"),
+  /**
+   * Hosts function endpoints, the probe and webhook egresses may call, comma-separated: names (`functions`),
+   * suffixes (`.svc.cluster.local`: any name under it), IPs and CIDRs (matched against every address a name has).
+   * Unset: any host but link-local ones.
+   */
+  STATEHOUSE_FUNCTION_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => v?.split(",").map((s) => s.trim()).filter((s) => s !== ""))
+    .superRefine((list, ctx) => {
+      if (list?.length === 0) ctx.addIssue({ code: "custom", message: "lists no host; leave it unset to allow any host" });
+      for (const entry of list ?? []) {
+        const problem = hostRuleProblem(entry);
+        if (problem) ctx.addIssue({ code: "custom", message: `"${entry}" ${problem}` });
+      }
+    }),
+  /** Lets those calls reach link-local addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254: cloud metadata). */
+  STATEHOUSE_ALLOW_LINK_LOCAL: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2000),
   /** Fixed for the life of a deployment's data: every key of an address lives in partition hash(address) mod P. */
