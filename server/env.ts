@@ -76,6 +76,11 @@ const EnvSchema = z.object({
    * data-plane scripts of the same name (e.g. a commit without its version check). Never set in production.
    */
   DISPATCH_LUA_OVERRIDES: z.string().optional(),
+  /**
+   * For tests/dispatch/hung-function.test.ts's negative control only: a group's slice waits at its end for its
+   * calls in flight, as it did before issue #14 (a hung call then holds every partition of its group). Never set.
+   */
+  DISPATCH_SLICE_WAITS_FOR_CALLS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   INGRESS_MAX_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   INGRESS_IDEMPOTENCY_HOURS: z.coerce.number().positive().default(24),
   /** The lean ingress listener (`npm run ingress`); 8090 like StateFun's playground ingress. */

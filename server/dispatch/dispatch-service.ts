@@ -21,6 +21,7 @@ export class DispatchService {
   private queue!: Queue;
   private worker!: Worker;
   private bell!: Bell;
+  private runner?: GroupRunner;
   private ensureTimer?: NodeJS.Timeout;
   private readonly stopping = new AbortController();
   readonly plane: DataPlane;
@@ -43,15 +44,15 @@ export class DispatchService {
     const env = this.ctx.env;
     this.bell = new Bell(this.ctx.redis, this.plane.keys.bell);
     await this.bell.start();
-    const runner = new GroupRunner(
+    const runner = (this.runner = new GroupRunner(
       this.plane,
       this.bell,
       () => this.registry.current,
       new SpecCache(this.plane),
       this.ctx.log,
-      { claimBatch: env.DISPATCH_CLAIM_BATCH, maxBatch: env.DISPATCH_MAX_BATCH, leaseMs: env.DISPATCH_LEASE_MS, maxInflight: env.DISPATCH_MAX_INFLIGHT, maxInflightPerEndpoint: env.DISPATCH_MAX_INFLIGHT_PER_ENDPOINT ?? Math.floor(env.DISPATCH_MAX_INFLIGHT / 2), lagCapMs: env.CHECKPOINT_LAG_CAP_MS },
+      { claimBatch: env.DISPATCH_CLAIM_BATCH, maxBatch: env.DISPATCH_MAX_BATCH, leaseMs: env.DISPATCH_LEASE_MS, maxInflight: env.DISPATCH_MAX_INFLIGHT, maxInflightPerEndpoint: env.DISPATCH_MAX_INFLIGHT_PER_ENDPOINT ?? Math.floor(env.DISPATCH_MAX_INFLIGHT / 2), lagCapMs: env.CHECKPOINT_LAG_CAP_MS, waitForCallsAtSliceEnd: env.DISPATCH_SLICE_WAITS_FOR_CALLS },
       this.observer,
-    );
+    ));
     const prefix = this.ctx.keys.bullPrefix;
     this.queue = new Queue(DISPATCH_QUEUE, { connection: this.connection, prefix });
     this.worker = new Worker(
@@ -100,6 +101,8 @@ export class DispatchService {
     this.stopping.abort();
     clearInterval(this.ensureTimer);
     await this.worker?.close();
+    // calls outlive their slice: wait until each has ended (the stop signal aborts them) before closing
+    await this.runner?.drain();
     await this.queue?.close();
     await this.bell?.stop();
   }

@@ -2,7 +2,7 @@ import type { Logger } from "../logger";
 import type { RegistrySnapshot } from "../registry/registry-snapshot";
 import type { Bell } from "./bell";
 import type { ClaimBudget, Claimed, DataPlane } from "./data-plane";
-import { processClaimed, type DispatchObserver } from "./invoke";
+import { processClaimed, type DispatchObserver, type InvokeDeps } from "./invoke";
 import type { SpecCache } from "./spec-cache";
 import { LagGate } from "../durability/lag";
 import { getOrSet } from "../collections";
@@ -21,6 +21,11 @@ export interface RunnerConfig {
   maxInflightPerEndpoint: number;
   /** CHECKPOINT_LAG_CAP_MS: claiming pauses while Postgres lags further behind (0: never). */
   lagCapMs: number;
+  /**
+   * DISPATCH_SLICE_WAITS_FOR_CALLS: a slice waits at its end for its calls in flight, holding its group meanwhile —
+   * the stall of issue #14, kept only for tests/dispatch/hung-function.test.ts's negative control.
+   */
+  waitForCallsAtSliceEnd?: boolean;
 }
 
 const TIMER_EVERY_MS = 50;
@@ -30,18 +35,23 @@ const share = (n: number, m: number, i: number) => Math.floor(n / m) + (i < n % 
 const IDLE_WAIT_MS = 250;
 
 /**
- * How often a group's partitions are swept: expired leases reaped, leases of calls in flight extended, every
- * partition's timers and ready list polled (safety nets for timers another process wrote and for a missed
- * bell). A third of the lease, so an extension always lands before expiry, within 1–5 s: each sweep is a few
- * Redis calls per partition (256 by default), paid under load as well as idle. Held addresses are also
- * released at once when the registry changes (an application resumed).
+ * How often a group's partitions are swept: expired leases reaped, every partition's timers and ready list polled
+ * (safety nets for timers another process wrote and for a missed bell). A third of the lease, within 1–5 s: each
+ * sweep is a few Redis calls per partition (256 by default), paid under load as well as idle. Held addresses are
+ * also released at once when the registry changes (an application resumed).
  */
 export const maintenanceEveryMs = (leaseMs: number) => Math.min(5_000, Math.max(1_000, Math.floor(leaseMs / 3)));
 
 /**
  * Drains the ready addresses of one partition group for a time slice: claim → call → commit, many addresses
- * concurrently, one call per address. Between claims it fires due timers, reaps expired leases, extends the
- * leases of calls still in flight and releases held addresses whose application was resumed.
+ * concurrently, one call per address. Between claims it fires due timers, reaps expired leases and releases held
+ * addresses whose application was resumed.
+ *
+ * Calls in flight belong to the process, not to the slice that started them: a slice ends on time and hands its
+ * group on while its calls still run (their addresses stay leased, so nobody else calls them; each commits or
+ * parks and reschedules its address when it ends), and one keeper extends the leases of every call in flight.
+ * A slice that waited for its calls held its group's job — every other partition of the group — for as long as
+ * the slowest call: a hung deployment's call budget (issue #14).
  */
 export class GroupRunner {
   /** Calls in flight plus claims under way, across every group this process holds (DISPATCH_MAX_INFLIGHT). */
@@ -66,6 +76,9 @@ export class GroupRunner {
   /** Partitions where addresses of an endpoint wait for a call slot (claim-2.lua), by endpoint key. */
   private readonly waitingIn = new Map<string, Set<number>>();
   private readonly releasing = new Set<string>();
+  /** Calls in flight, by address, whatever slice started them; their leases are kept alive until each ends. */
+  private readonly active = new Map<string, { c: Claimed; done: Promise<void> }>();
+  private keeper?: NodeJS.Timeout;
 
   private release(n: number): void {
     if (n <= 0) return;
@@ -108,8 +121,9 @@ export class GroupRunner {
     const partitions = this.plane.keys.partitionsOfGroup(group);
     const mine = new Set(partitions);
     const deadline = Date.now() + sliceMs;
-    const active = new Map<string, { c: Claimed; done: Promise<void> }>();
     let activations = 0;
+    /** This slice's calls still in flight (a settled one wakes the slice: room may have come back). */
+    let running = 0;
     let lastTimers = 0;
     let lastMaintenance = 0;
     const maintenanceMs = maintenanceEveryMs(this.cfg.leaseMs);
@@ -117,27 +131,16 @@ export class GroupRunner {
     this.bell.markAll(partitions);
     let settled: () => void = () => undefined;
     let anySettled = new Promise<void>((r) => (settled = r));
-    const deps = { plane: this.plane, registry: this.registry, specs: this.specs, log: this.log, observer: this.observer, signal };
+    const deps: InvokeDeps = { plane: this.plane, registry: this.registry, specs: this.specs, log: this.log, observer: this.observer, signal };
 
-    // `inflight` was already counted when the claim was reserved
     const start = (c: Claimed) => {
       activations++;
-      const endpoint = this.limitPerEndpoint > 0 ? this.endpointKeyOf(c.address) : "";
-      if (endpoint) this.endpointInflight.set(endpoint, (this.endpointInflight.get(endpoint) ?? 0) + 1);
-      const done = processClaimed(deps, c)
-        .then(() => undefined)
-        .catch((e) => {
-          // Redis or bug: leave the lease to expire so the reaper requeues it; never lose the mailbox.
-          this.log.error({ err: e, address: c.address }, "activation failed; the lease will expire and be retried");
-        })
-        .finally(() => {
-          if (endpoint) this.callEnded(endpoint);
-          this.release(1);
-          active.delete(c.address);
-          settled();
-          anySettled = new Promise<void>((r) => (settled = r));
-        });
-      active.set(c.address, { c, done });
+      running++;
+      void this.startCall(deps, c).finally(() => {
+        running--;
+        settled();
+        anySettled = new Promise<void>((r) => (settled = r));
+      });
     };
 
     while (Date.now() < deadline && !signal.aborted) {
@@ -148,7 +151,7 @@ export class GroupRunner {
         lastTimers = now;
         registrySeen = this.registry();
         await this.fireDue(partitions, true);
-        await this.maintain(partitions, active, takeOver);
+        await this.maintain(partitions, takeOver);
         this.bell.markAll(partitions); // safety net for a missed bell
       } else {
         if (now - lastTimers >= TIMER_EVERY_MS) {
@@ -198,17 +201,56 @@ export class GroupRunner {
         const wait = Math.min(IDLE_WAIT_MS, TIMER_EVERY_MS, Math.max(1, deadline - Date.now()));
         // Without room a bell is no reason to wake (the partition stays dirty): wait for room instead.
         if (room <= 0) await Promise.race([this.roomFreed, new Promise((r) => setTimeout(r, wait))]);
-        else await this.bell.wait(mine, wait, active.size > 0 ? anySettled : undefined);
+        else await this.bell.wait(mine, wait, running > 0 ? anySettled : undefined);
       }
     }
     // Addresses waiting for a call slot go back to the ready lists, for whoever holds the group next.
     await this.unwaitAll(mine);
-    // Let the calls in flight finish and commit; keep their leases alive meanwhile (a call may take minutes).
-    while (active.size > 0) {
-      await Promise.race([anySettled, new Promise((r) => setTimeout(r, this.cfg.leaseMs / 3))]);
-      if (active.size > 0) await this.extendLeases(active);
-    }
+    if (this.cfg.waitForCallsAtSliceEnd) while (running > 0) await anySettled;
+    // The calls still in flight go on without the slice (the keeper extends their leases).
     return { activations };
+  }
+
+  /** One call of a claimed address, owned by the process (`inflight` was counted when the claim was reserved). */
+  private startCall(deps: InvokeDeps, c: Claimed): Promise<void> {
+    const endpoint = this.limitPerEndpoint > 0 ? this.endpointKeyOf(c.address) : "";
+    if (endpoint) this.endpointInflight.set(endpoint, (this.endpointInflight.get(endpoint) ?? 0) + 1);
+    const done = processClaimed(deps, c)
+      .then(() => undefined)
+      .catch((e) => {
+        // Redis or bug: leave the lease to expire so the reaper requeues it; never lose the mailbox.
+        this.log.error({ err: e, address: c.address }, "activation failed; the lease will expire and be retried");
+      })
+      .finally(() => {
+        if (endpoint) this.callEnded(endpoint);
+        this.release(1);
+        this.active.delete(c.address);
+      });
+    this.active.set(c.address, { c, done });
+    this.keepLeases();
+    return done;
+  }
+
+  /**
+   * Extends the leases of every call in flight a third of the lease apart (so an extension lands before expiry)
+   * while there are any: a call may take its whole budget, minutes, long after its slice ended.
+   */
+  private keepLeases(): void {
+    if (this.keeper) return;
+    this.keeper = setTimeout(() => {
+      void this.extendLeases()
+        .catch((e) => this.log.warn({ err: e }, "could not extend the leases of calls in flight; retrying"))
+        .finally(() => {
+          this.keeper = undefined;
+          if (this.active.size > 0) this.keepLeases();
+        });
+    }, Math.floor(this.cfg.leaseMs / 3));
+    this.keeper.unref();
+  }
+
+  /** Resolves once every call in flight has ended (graceful stop: after the last slice, with the stop signal aborting them). */
+  async drain(): Promise<void> {
+    while (this.active.size > 0) await Promise.all([...this.active.values()].map((a) => a.done));
   }
 
   /** The per-endpoint limit, 0 when off — or when one endpoint is all there is: no other to leave room to. */
@@ -320,9 +362,9 @@ export class GroupRunner {
     await Promise.all(jobs);
   }
 
-  private async extendLeases(active: Map<string, { c: Claimed }>): Promise<void> {
+  private async extendLeases(): Promise<void> {
     const byPartition = new Map<number, Array<[string, string]>>();
-    for (const { c } of active.values()) getOrSet(byPartition, c.partition, () => []).push([c.address, c.token]);
+    for (const { c } of this.active.values()) getOrSet(byPartition, c.partition, () => []).push([c.address, c.token]);
     await Promise.all([...byPartition].map(([p, held]) => this.plane.extend(p, this.cfg.leaseMs, held)));
   }
 
@@ -336,9 +378,8 @@ export class GroupRunner {
   }
 
   /** `takeOver` (a slice's first sweep): addresses left waiting for a call slot by an earlier holder go back too. */
-  private async maintain(partitions: number[], active: Map<string, { c: Claimed }>, takeOver: boolean): Promise<void> {
+  private async maintain(partitions: number[], takeOver: boolean): Promise<void> {
     const reg = this.registry();
-    await this.extendLeases(active);
     if (takeOver) for (const where of this.waitingIn.values()) for (const p of partitions) where.delete(p);
     await Promise.all(
       partitions.map(async (p) => {
