@@ -33,6 +33,12 @@ const EnvSchema = z.object({
   STATEHOUSE_ADMIN_TOKEN: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
   STATEHOUSE_SESSION_HOURS: z.coerce.number().positive().default(12),
   STATEHOUSE_SECURE_COOKIES: z.enum(["true", "false", "auto"]).default("auto"),
+  /**
+   * A reverse proxy that overwrites X-Forwarded-For/-Host/-Proto is always in front of the web app: only then are
+   * those headers believed (the Origin check, the Secure flag, the per-client login throttle). Otherwise any
+   * client could write them.
+   */
+  STATEHOUSE_TRUST_PROXY: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   STATEHOUSE_DEMO_FUNCTIONS_URL: z.string().url().default("http://127.0.0.1:8000/statefun"),
   /**
    * Hosts function endpoints, the probe and webhook egresses may call, comma-separated: names (`functions`),

@@ -25,6 +25,8 @@ export function redisKeys(prefix: string) {
     workersLive: `${prefix}:workers`,
     worker: (id: string) => `${prefix}:worker:${id}`,
     bullPrefix: `${prefix}:bull`,
+    /** Failed-login counter of one subject: `user:<name in lower case>` or `client:<address>`. */
+    loginFailures: (subject: string) => `${prefix}:login:${subject}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

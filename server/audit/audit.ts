@@ -11,12 +11,15 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-export const actorName = (p: Principal) => (p.kind === "admin-token" ? "admin-token" : `${p.kind}:${p.name}`);
+/** Who acted: a principal, or someone who is not signed in (a refused login), named by what is known of it. */
+export type AuditActor = Principal | { kind: "anonymous"; name: string };
+
+export const actorName = (p: AuditActor) => (p.kind === "admin-token" ? "admin-token" : `${p.kind}:${p.name}`);
 
 const json = (v: unknown) => (v === undefined || v === null ? Prisma.DbNull : (JSON.parse(JSON.stringify(v)) as Prisma.InputJsonValue));
 
 /** Call inside the mutation's own transaction: the change and its audit row commit together or not at all. */
-export async function recordAudit(tx: Tx, actor: Principal, e: AuditEntry): Promise<void> {
+export async function recordAudit(tx: Tx | Db, actor: AuditActor, e: AuditEntry): Promise<void> {
   await tx.auditEvent.create({
     data: {
       actor: actorName(actor),

@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import { timingSafeEqual } from "node:crypto";
 import { constantTimeEqual, sha256 } from "./secrets";
 import { getOrSet } from "../collections";
+import { requestHost } from "../http/forwarded";
 
 /** What authentication reads of a request: a WHATWG Headers, or the lean listener's view of node's headers. */
 export type HeaderSource = Pick<Headers, "get">;
@@ -55,14 +56,29 @@ async function lookupToken(ctx: Ctx, hash: string): Promise<Principal> {
   return principal;
 }
 
+/** A cookie's value, or null when it is absent or not decodable (`sh_session=%` is no session, not a 500). */
 export function readCookie(header: string | null, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(";")) {
     const i = part.indexOf("=");
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return null;
+      }
+    }
   }
   return null;
 }
+
+/**
+ * What a credential can look like. Session ids are randomSecret() (base64url); API tokens `sh_` + base64url; the
+ * admin token is whatever env holds, and a header carries visible ASCII. Anything else (NUL, controls, a byte
+ * above 0x7e) names no credential: refused before any hashing or query, so it never reaches Postgres.
+ */
+const SESSION_ID_RE = /^[A-Za-z0-9_-]{16,128}$/;
+const BEARER_TOKEN_RE = /^[\x21-\x7e]{1,1024}$/;
 
 /** Bearer token (API token or STATEHOUSE_ADMIN_TOKEN) first, then the console session cookie. */
 export async function authenticate(ctx: Ctx, headers: HeaderSource): Promise<Authenticated | null> {
@@ -71,6 +87,7 @@ export async function authenticate(ctx: Ctx, headers: HeaderSource): Promise<Aut
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (!m) throw new AppError("unauthenticated", "the Authorization header must be `Bearer <token>`");
     const token = m[1];
+    if (!BEARER_TOKEN_RE.test(token)) throw new AppError("unauthenticated", "the bearer token is malformed");
     const hash = sha256(token);
     const admin = ctx.env.STATEHOUSE_ADMIN_TOKEN;
     // Comparing the hashes is constant-time in the token's length and content.
@@ -87,7 +104,7 @@ export async function authenticate(ctx: Ctx, headers: HeaderSource): Promise<Aut
     return { principal: await lookup, via: "bearer", csrfToken: null, sessionId: null };
   }
   const cookie = readCookie(headers.get("cookie"), SESSION_COOKIE);
-  if (!cookie) return null;
+  if (!cookie || !SESSION_ID_RE.test(cookie)) return null;
   const session = await ctx.db.session.findUnique({ where: { tokenHash: sha256(cookie) }, include: { user: true } });
   if (!session || session.expiresAt <= ctx.now() || session.user.disabled) return null;
   return {
@@ -101,15 +118,25 @@ export async function authenticate(ctx: Ctx, headers: HeaderSource): Promise<Aut
 /**
  * Cookie-authenticated mutations need the session's CSRF token echoed in a header (double submit),
  * and a same-origin Origin when the browser sends one. Bearer requests carry no ambient credential.
+ * The host the Origin must match is X-Forwarded-Host only behind a trusted proxy (server/http/forwarded.ts).
  */
-export function checkCsrf(a: Authenticated, headers: HeaderSource, requestUrl: string): void {
+export function checkCsrf(a: Authenticated, headers: HeaderSource, requestUrl: string, trustProxy: boolean): void {
   if (a.via !== "cookie") return;
   const sent = headers.get(CSRF_HEADER);
   if (!sent || !a.csrfToken || !constantTimeEqual(sent, a.csrfToken))
     throw new AppError("csrf-failed", `cookie-authenticated changes need the ${CSRF_HEADER} header from the login response`);
   const origin = headers.get("origin");
   if (origin && origin !== "null") {
-    const host = headers.get("x-forwarded-host") ?? headers.get("host") ?? new URL(requestUrl).host;
-    if (new URL(origin).host !== host) throw new AppError("csrf-failed", `cross-origin request from ${origin} refused`);
+    const host = requestHost(headers, requestUrl, trustProxy);
+    if (originHost(origin) !== host) throw new AppError("csrf-failed", `cross-origin request from ${JSON.stringify(origin)} refused`);
+  }
+}
+
+/** An Origin header that is no URL ("garbage") matches no host: refused like a foreign one, not a 500. */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
   }
 }

@@ -3,17 +3,20 @@ import type { Ctx } from "../context";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/audit";
 import { constantTimeEqual, hashPassword, randomSecret, sha256, verifyPassword } from "./secrets";
+import { findUserByName } from "./users";
+import { beginLoginAttempt, failLoginAttempt, succeedLoginAttempt } from "./login-throttle";
 
 const SYSTEM: Principal = { kind: "admin-token", name: "system", role: "admin" };
 
 /**
  * The first admin comes from STATEHOUSE_ADMIN_USER / STATEHOUSE_ADMIN_PASSWORD: created when that user does
- * not exist yet (by the seed, or on its first login). An existing user is never overwritten from env.
+ * not exist yet (by the seed, or on its first login). An existing user is never overwritten from env, and a user
+ * whose name differs only in case is that user (names are unique regardless of case).
  */
 export async function ensureBootstrapAdmin(ctx: Ctx): Promise<boolean> {
   const { STATEHOUSE_ADMIN_USER: username, STATEHOUSE_ADMIN_PASSWORD: password } = ctx.env;
   if (!username || !password) return false;
-  if (await ctx.db.user.findUnique({ where: { username } })) return false;
+  if (await findUserByName(ctx.db, username)) return false;
   const passwordHash = await hashPassword(password);
   await ctx.db.$transaction(async (tx) => {
     const user = await tx.user.upsert({ where: { username }, update: {}, create: { username, passwordHash, role: "admin" } });
@@ -29,14 +32,21 @@ export interface LoginResult {
   principal: Principal;
 }
 
-export async function login(ctx: Ctx, input: { username: string; password: string }): Promise<LoginResult> {
+/**
+ * The user name is matched regardless of case ("Admin" signs in as "admin"): names are unique that way, so the
+ * match is never ambiguous. `client` is the caller's address when a trusted proxy tells it (login-throttle.ts).
+ */
+export async function login(ctx: Ctx, input: { username: string; password: string }, client: string | null = null): Promise<LoginResult> {
+  const attempt = await beginLoginAttempt(ctx, input.username, client);
   const bootstrap = ctx.env.STATEHOUSE_ADMIN_USER;
-  if (bootstrap && input.username === bootstrap && ctx.env.STATEHOUSE_ADMIN_PASSWORD && constantTimeEqual(input.password, ctx.env.STATEHOUSE_ADMIN_PASSWORD))
+  if (bootstrap && input.username.toLowerCase() === bootstrap.toLowerCase() && ctx.env.STATEHOUSE_ADMIN_PASSWORD && constantTimeEqual(input.password, ctx.env.STATEHOUSE_ADMIN_PASSWORD))
     await ensureBootstrapAdmin(ctx);
-  const user = await ctx.db.user.findUnique({ where: { username: input.username } });
+  const user = await findUserByName(ctx.db, input.username);
   // Same message for unknown user and wrong password: no username enumeration.
-  if (!user || user.disabled || !(await verifyPassword(input.password, user.passwordHash)))
+  if (!user || user.disabled || !(await verifyPassword(input.password, user.passwordHash))) {
+    await failLoginAttempt(ctx, attempt, user?.username ?? null);
     throw new AppError("invalid-credentials", "the username or password is wrong");
+  }
   const sessionToken = randomSecret();
   const csrfToken = randomSecret(24);
   const now = ctx.now();
@@ -48,6 +58,7 @@ export async function login(ctx: Ctx, input: { username: string; password: strin
     await tx.session.deleteMany({ where: { userId: user.id, expiresAt: { lt: now } } });
     await recordAudit(tx, principal, { action: "session.login", targetType: "user", target: user.username, after: { expiresAt: expiresAt.toISOString() } });
   });
+  await succeedLoginAttempt(ctx, attempt);
   return { sessionToken, csrfToken, expiresAt, principal };
 }
 

@@ -1,5 +1,6 @@
-import type { Principal, Role } from "../contracts/auth";
+import { isUuid, type Principal, type Role } from "../contracts/auth";
 import type { Ctx } from "../context";
+import type { Db, Tx } from "../db";
 import { AppError } from "../errors";
 import { recordAudit } from "../audit/audit";
 import { hashPassword } from "./secrets";
@@ -16,6 +17,15 @@ export const toUser = (u: UserRow) => ({
   lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
 });
 
+/**
+ * User names are unique regardless of case (a unique index on lower(username)), and looked up the same way: at
+ * login, by the bootstrap, by PATCH /users/{name}. Prisma's case-insensitive equals is an ILIKE, where `_` and `%`
+ * are wildcards (prisma/orm#10810), so they are escaped: "a_min" must not find "admin".
+ */
+export function findUserByName(db: Db | Tx, username: string) {
+  return db.user.findFirst({ where: { username: { equals: username.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" } }, orderBy: { createdAt: "asc" } });
+}
+
 export async function listUsers(ctx: Ctx) {
   return { users: (await ctx.db.user.findMany({ orderBy: { username: "asc" } })).map(toUser) };
 }
@@ -29,7 +39,8 @@ export async function createUser(ctx: Ctx, actor: Principal, input: { username: 
       return toUser(u);
     });
   } catch (e) {
-    if (isUniqueViolation(e)) throw new AppError("already-exists", `a user named "${input.username}" already exists`);
+    if (isUniqueViolation(e))
+      throw new AppError("already-exists", `a user named "${input.username}" already exists (user names are unique regardless of case)`);
     throw e;
   }
 }
@@ -42,7 +53,7 @@ export async function updateUser(
 ) {
   const passwordHash = input.password ? await hashPassword(input.password) : undefined;
   return ctx.db.$transaction(async (tx) => {
-    const before = await tx.user.findFirst({ where: { OR: [{ username: userId }, ...(isUuid(userId) ? [{ id: userId }] : [])] } });
+    const before = (isUuid(userId) ? await tx.user.findUnique({ where: { id: userId } }) : null) ?? (await findUserByName(tx, userId));
     if (!before) throw new AppError("not-found", `no user "${userId}"`);
     const u = await tx.user.update({
       where: { id: before.id },
@@ -60,4 +71,4 @@ export async function updateUser(
   });
 }
 
-export const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+export { isUuid };

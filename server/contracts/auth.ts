@@ -1,11 +1,17 @@
 import { z } from "zod";
 import { Role } from "./common";
+import { PlainText } from "./names";
 export { Role };
 
-export const LoginInput = z.object({
-  username: z.string().min(1, { message: "is required" }).max(100),
-  password: z.string().min(1, { message: "is required" }).max(500),
-});
+export const USERNAME_MAX = 100;
+/** A user name as typed at login: any printable text (the first admin's comes from env, not CreateUser's rule). */
+const UserNameText = PlainText("the user name").max(USERNAME_MAX);
+const Password = (min: number) => PlainText("the password", { secret: true }).min(min, { message: min > 1 ? `must be at least ${min} characters` : "is required" }).max(500);
+
+/** Ids are Postgres UUIDs; anything else can name no row and must not reach a query. */
+export const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+export const LoginInput = z.object({ username: UserNameText, password: Password(1) });
 
 export const Principal = z.object({
   kind: z.enum(["user", "token", "admin-token"]),
@@ -29,17 +35,18 @@ export const CreateUser = z.object({
   username: z
     .string()
     .min(1)
-    .max(100)
+    .max(USERNAME_MAX)
     .regex(/^[A-Za-z0-9._@-]+$/, { message: "may contain letters, digits and . _ @ - only" }),
-  password: z.string().min(8, { message: "must be at least 8 characters" }).max(500),
+  password: Password(8),
   role: Role,
 });
 export const UpdateUser = z.object({
   role: Role.optional(),
   disabled: z.boolean().optional(),
-  password: z.string().min(8, { message: "must be at least 8 characters" }).max(500).optional(),
+  password: Password(8).optional(),
 });
-export const UserParams = z.object({ userId: z.string().min(1) });
+/** A user's id or name (names are unique regardless of case). */
+export const UserParams = z.object({ userId: UserNameText });
 
 export const ApiToken = z.object({
   id: z.string(),
@@ -50,10 +57,10 @@ export const ApiToken = z.object({
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
 });
-export const CreateApiToken = z.object({ name: z.string().min(1).max(100), role: Role });
+export const CreateApiToken = z.object({ name: PlainText("the token name").max(100), role: Role });
 /** The secret is shown once, at creation; only its hash is stored. */
 export const CreatedApiToken = ApiToken.extend({ token: z.string() });
-export const TokenParams = z.object({ tokenId: z.string().min(1) });
+export const TokenParams = z.object({ tokenId: z.string().refine(isUuid, { message: "must be an API token id (a UUID)" }) });
 
 export const CSRF_HEADER = "x-csrf-token";
 export const SESSION_COOKIE = "sh_session";

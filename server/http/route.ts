@@ -41,8 +41,12 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /** The `{error: {code, message, details?}}` body every failure is answered with. */
 export const errorBody = (e: AppError) => ({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
 
+/** An error that says when to come back (a 429's `retryAfterSeconds`) carries it as Retry-After too. */
 export function errorResponse(e: AppError, headers?: HeadersInit): Response {
-  return Response.json(errorBody(e), { status: statusOf[e.code], headers });
+  const h = new Headers(headers);
+  const retry = e.details?.retryAfterSeconds;
+  if (typeof retry === "number" && !h.has("retry-after")) h.set("retry-after", String(retry));
+  return Response.json(errorBody(e), { status: statusOf[e.code], headers: h });
 }
 
 export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit): Response {
@@ -141,7 +145,7 @@ export async function authorize(ctx: Ctx, spec: RouteSpec, headers: HeaderSource
   if (!auth) throw new AppError("unauthenticated", "sign in, or send `Authorization: Bearer <token>`");
   if (!hasRole(auth.principal.role, spec.role))
     throw new AppError("forbidden", `${spec.method} ${spec.path} needs the ${spec.role} role; you are ${auth.principal.role}`);
-  if (MUTATING.has(spec.method)) checkCsrf(auth, headers, url);
+  if (MUTATING.has(spec.method)) checkCsrf(auth, headers, url, ctx.env.STATEHOUSE_TRUST_PROXY);
   return auth;
 }
 

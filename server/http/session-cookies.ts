@@ -2,12 +2,12 @@ import { CSRF_COOKIE, SESSION_COOKIE } from "../contracts/auth";
 import type { Ctx } from "../context";
 import type { LoginResult } from "../auth/sessions";
 import { jsonResponse } from "./route";
+import { requestProtocol } from "./forwarded";
 
 function secure(req: Request, ctx: Ctx): boolean {
   const mode = ctx.env.STATEHOUSE_SECURE_COOKIES;
   if (mode !== "auto") return mode === "true";
-  const proto = req.headers.get("x-forwarded-proto") ?? new URL(req.url).protocol.replace(":", "");
-  return proto === "https";
+  return requestProtocol(req.headers, req.url, ctx.env.STATEHOUSE_TRUST_PROXY) === "https";
 }
 
 function cookie(name: string, value: string, opts: { httpOnly: boolean; secure: boolean; maxAge: number }): string {
