@@ -81,13 +81,17 @@ return 1
 
 type Cmd = (numKeys: number, ...args: Array<string | number>) => Promise<number[]>;
 const defined = new WeakSet<Redis>();
+/** Defines the throttle's scripts on a client (createRedis does, before the client sends anything). */
+export function defineLoginScripts(redis: Redis): void {
+  if (defined.has(redis)) return;
+  // No fixed key count: the client's counter is there only when the client is known.
+  redis.defineCommand("sh_loginAttempt", { lua: ATTEMPT_LUA });
+  redis.defineCommand("sh_loginSucceeded", { lua: SUCCEEDED_LUA });
+  defined.add(redis);
+}
+
 function commands(redis: Redis): { attempt: Cmd; succeeded: Cmd } {
-  if (!defined.has(redis)) {
-    // No fixed key count: the client's counter is there only when the client is known.
-    redis.defineCommand("sh_loginAttempt", { lua: ATTEMPT_LUA });
-    redis.defineCommand("sh_loginSucceeded", { lua: SUCCEEDED_LUA });
-    defined.add(redis);
-  }
+  defineLoginScripts(redis);
   const r = redis as unknown as { sh_loginAttempt: Cmd; sh_loginSucceeded: Cmd };
   return { attempt: r.sh_loginAttempt.bind(redis), succeeded: r.sh_loginSucceeded.bind(redis) };
 }

@@ -64,14 +64,19 @@ function loadSources(overrideDir?: string): Source[] {
 
 const defined = new WeakMap<Redis, string>();
 
+/** Defines the data-plane scripts on a client (createRedis does, before the client sends anything: see there). */
+export function defineDataPlaneScripts(redis: Redis, overrideDir?: string): void {
+  const tag = overrideDir ? "shx_" : "sh_";
+  if (defined.get(redis) === tag) return;
+  for (const s of loadSources(overrideDir)) redis.defineCommand(`${tag}${s.name}`, { numberOfKeys: s.keys, lua: s.lua });
+  defined.set(redis, tag);
+}
+
 /** The scripts bound to one connection; `Buffer` variants return binary replies (mailbox entries, values). */
 export function scriptsFor(redis: Redis, overrideDir?: string): { text: DataPlaneScripts; binary: DataPlaneScripts } {
   const sources = loadSources(overrideDir);
   const tag = overrideDir ? "shx_" : "sh_";
-  if (defined.get(redis) !== tag) {
-    for (const s of sources) redis.defineCommand(`${tag}${s.name}`, { numberOfKeys: s.keys, lua: s.lua });
-    defined.set(redis, tag);
-  }
+  defineDataPlaneScripts(redis, overrideDir);
   const r = redis as unknown as Record<string, Cmd>;
   const bind = (suffix: string) =>
     Object.fromEntries(

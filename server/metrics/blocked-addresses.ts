@@ -38,6 +38,13 @@ return out
 type ScanCmd = (ready: string, leases: string, held: string, parked: string, ...args: Array<string | number>) => Promise<Array<string | number>>;
 const defined = new WeakSet<Redis>();
 
+/** Defines the scan script on a client (createRedis does, before the client sends anything). */
+export function defineMetricsScripts(redis: Redis): void {
+  if (defined.has(redis)) return;
+  redis.defineCommand("sh_metricsBlocked", { numberOfKeys: 4, lua: SCAN_LUA });
+  defined.add(redis);
+}
+
 /** `backlogByPartition[p]` maps function type → messages waiting in partition p (from the stats hashes). */
 export async function countBlockedAddresses(
   redis: Redis,
@@ -55,10 +62,7 @@ export async function countBlockedAddresses(
   });
   const out = new Map<string, number>();
   if (scan.length === 0) return out;
-  if (!defined.has(redis)) {
-    redis.defineCommand("sh_metricsBlocked", { numberOfKeys: 4, lua: SCAN_LUA });
-    defined.add(redis);
-  }
+  defineMetricsScripts(redis);
   const caps: Array<string | number> = [];
   for (const e of registry.endpoints) caps.push(e.functions, e.maxNumBatchRequests);
   const cmd = (redis as unknown as { sh_metricsBlocked: ScanCmd }).sh_metricsBlocked.bind(redis);
