@@ -16,21 +16,28 @@ const UNIT_MS: Array<[RegExp, number]> = [
 export const DURATION_HELP =
   "use Flink duration syntax: a number with an optional unit (ms, s, min, h, d; e.g. `500ms`, `10 s`, `2 min`); no unit means milliseconds";
 
+/** Timeouts are stored as Postgres int4 milliseconds (and Node's timers take at most this): about 24.8 days. */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+const tooLong = (input: string | number) =>
+  ({ ok: false, message: `${typeof input === "number" ? input : `"${input}"`} is longer than the longest duration, ${MAX_DURATION_MS} ms (about 24.8 days)` }) as const;
+
 /** Returns milliseconds, or an error message saying what is wrong. */
 export function parseFlinkDuration(input: string | number): { ok: true; ms: number } | { ok: false; message: string } {
   if (typeof input === "number") {
     if (!Number.isFinite(input) || input < 0 || !Number.isInteger(input))
       return { ok: false, message: `${input} is not a whole, non-negative number of milliseconds` };
-    return { ok: true, ms: input };
+    return input > MAX_DURATION_MS ? tooLong(input) : { ok: true, ms: input };
   }
   const text = input.trim();
   const m = /^(\d+)\s*([a-zA-Zµ]*)$/.exec(text);
   if (!m) return { ok: false, message: `"${input}" is not a duration; ${DURATION_HELP}` };
   const n = Number(m[1]);
   const unit = m[2].toLowerCase();
-  if (unit === "") return { ok: true, ms: n };
-  for (const [re, factor] of UNIT_MS) if (re.test(unit)) return { ok: true, ms: Math.ceil(n * factor) };
-  return { ok: false, message: `"${input}" has an unknown time unit "${m[2]}"; ${DURATION_HELP}` };
+  const factor = unit === "" ? 1 : UNIT_MS.find(([re]) => re.test(unit))?.[1];
+  if (factor === undefined) return { ok: false, message: `"${input}" has an unknown time unit "${m[2]}"; ${DURATION_HELP}` };
+  const ms = Math.ceil(n * factor);
+  return ms > MAX_DURATION_MS ? tooLong(input) : { ok: true, ms };
 }
 
 /** The shortest exact Flink-syntax rendering of a millisecond count (round-trips through the parser). */

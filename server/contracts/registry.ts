@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseFlinkDuration } from "./duration";
 import { Name, Typename } from "./common";
+import { namespaceProblem, typeProblem } from "./names";
 
 export const Application = z.object({
   id: z.string(),
@@ -26,9 +27,25 @@ export const EndpointParams = AppParams.extend({ endpointId: z.string().min(1) }
 
 /** `ns/name` binds one type, `ns/*` a whole namespace; a `*` anywhere else is rejected (protocol §4.2). */
 export const FUNCTIONS_PATTERN_RE = /^[^/\s*]+\/([^/\s*]+|\*)$/;
-export const FunctionsPattern = z.string().regex(FUNCTIONS_PATTERN_RE, {
-  message: "must be `namespace/name` or `namespace/*`; `*` may only stand alone as the name",
+
+/**
+ * What is wrong with a `functions` pattern, or null: its shape, then its namespace and type as names.ts names
+ * them (a pattern binds exactly the function types the ingress and the data plane can address).
+ */
+export function functionsPatternProblem(s: string): string | null {
+  if (!FUNCTIONS_PATTERN_RE.test(s))
+    return "must be `namespace/name` or `namespace/*`; `*` may only stand alone as the name";
+  const [namespace, name] = s.split("/");
+  return namespaceProblem(namespace, "its namespace") ?? (name === "*" ? null : typeProblem(name, "its type"));
+}
+export const FunctionsPattern = z.string().superRefine((s, ctx) => {
+  const p = functionsPatternProblem(s);
+  if (p) ctx.addIssue({ code: "custom", message: p });
 });
+
+/** Stored as a Postgres int4; StateFun reads it into a Java int. */
+export const INT32_MIN = -2_147_483_648;
+export const INT32_MAX = 2_147_483_647;
 
 export const Duration = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
   const r = parseFlinkDuration(v);
@@ -58,7 +75,7 @@ export const Transport = z
 export const EndpointInput = z.object({
   functions: FunctionsPattern,
   urlPathTemplate: z.string().min(1, { message: "must not be empty" }),
-  maxNumBatchRequests: z.number().int().optional(),
+  maxNumBatchRequests: z.number().int().min(INT32_MIN).max(INT32_MAX).optional(),
   transport: Transport.optional(),
   /** Probe this function type before saving (defaults to the pattern when it names one type). */
   probeFunctionType: Typename.optional(),

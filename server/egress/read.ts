@@ -5,6 +5,7 @@ import { planeOf } from "../dispatch/plane";
 import { AppError } from "../errors";
 import { describeValue } from "../protocol/typed-values";
 import { iso } from "../state/views";
+import { isMaxStreamId, parseStreamId } from "../state/stream-ids";
 
 const PLAYGROUND_RECORD = "io.statefun.playground/EgressRecord";
 /** Stream entries read per XRANGE and per request (a topic filter may skip many). */
@@ -69,7 +70,9 @@ export async function readEgress(
   q: { application?: string; topic?: string; after?: string; limit: number },
 ): Promise<z.infer<typeof EgressPage>> {
   const egressId = `${p.namespace}/${p.name}`;
+  const after = q.after === undefined ? undefined : parseStreamId(q.after, "query.after");
   const { application, kind } = await resolveApplication(ctx, egressId, q.application);
+  if (after && isMaxStreamId(after)) return { application, egress: egressId, egressKind: kind, records: [], next: null, tail: q.after! };
   const stream = planeOf(ctx).keys.egress(application, egressId);
   const records: RecordView[] = [];
   let start = q.after ? `(${q.after}` : "-";

@@ -6,7 +6,9 @@ import {
   ASYNC_TRANSPORT,
   ENDPOINT_V1,
   ENDPOINT_V2,
-  FUNCTIONS_PATTERN_RE,
+  functionsPatternProblem,
+  INT32_MAX,
+  INT32_MIN,
   OKHTTP_TRANSPORT,
 } from "../contracts/registry";
 import type { HostPolicy } from "../net/host-policy";
@@ -90,8 +92,8 @@ export function normalizeEndpoint(kind: EndpointKind, spec: unknown, hosts?: Hos
   const s = parsed.data;
 
   if (typeof s.functions !== "string" || s.functions === "") fail("validation-failed", "functions", "is required");
-  if (!FUNCTIONS_PATTERN_RE.test(s.functions))
-    fail("invalid-pattern", "functions", `"${s.functions}" must be \`namespace/name\` or \`namespace/*\`; \`*\` may only stand alone as the name`);
+  const patternError = functionsPatternProblem(s.functions);
+  if (patternError) fail("invalid-pattern", "functions", patternError);
   const [namespace, name] = s.functions.split("/");
 
   if (typeof s.urlPathTemplate !== "string" || s.urlPathTemplate === "")
@@ -103,8 +105,8 @@ export function normalizeEndpoint(kind: EndpointKind, spec: unknown, hosts?: Hos
 
   let maxNumBatchRequests = DEFAULT_MAX_BATCH;
   if (s.maxNumBatchRequests !== undefined && s.maxNumBatchRequests !== null) {
-    if (typeof s.maxNumBatchRequests !== "number" || !Number.isInteger(s.maxNumBatchRequests))
-      fail("validation-failed", "maxNumBatchRequests", "must be a whole number (≤ 0 disables the backlog cap)");
+    if (typeof s.maxNumBatchRequests !== "number" || !Number.isInteger(s.maxNumBatchRequests) || s.maxNumBatchRequests < INT32_MIN || s.maxNumBatchRequests > INT32_MAX)
+      fail("validation-failed", "maxNumBatchRequests", `must be a whole number from ${INT32_MIN} to ${INT32_MAX} (≤ 0 disables the backlog cap)`);
     maxNumBatchRequests = s.maxNumBatchRequests;
   }
 

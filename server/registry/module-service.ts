@@ -43,7 +43,12 @@ export async function importModule(ctx: Ctx, actor: Principal, appName: string, 
   if (next.endpoints.length + next.ingresses.length + next.egresses.length === 0)
     throw new AppError("invalid-module", "the module declares no components; send `kind:`/`spec:` documents (format 3.1), or delete endpoints one by one");
   const app = await findApplication(ctx.db, appName);
-  if (dryRun) return { applied: false, ...diffModule(await currentModule(ctx.db, app.id), next) };
+  // A dry run refuses what applying would: bindings held by another application too, not only the YAML.
+  if (dryRun) {
+    const taken = await boundElsewhere(ctx, app.id, next);
+    if (taken) throw taken;
+    return { applied: false, ...diffModule(await currentModule(ctx.db, app.id), next) };
+  }
   try {
     return await registryMutation(ctx, async (tx) => {
       const current = await currentModule(tx, app.id);
@@ -72,16 +77,20 @@ export async function importModule(ctx: Ctx, actor: Principal, appName: string, 
       return { applied: true, ...diff };
     });
   } catch (e) {
-    if (isUniqueViolation(e)) {
-      const taken = await ctx.db.functionEndpoint.findMany({
-        where: { functions: { in: next.endpoints.map((x) => x.functions) }, applicationId: { not: app.id } },
-        include: { application: true },
-      });
-      const which = taken.map((t) => `${t.functions} (application "${t.application.name}")`).join(", ");
-      throw new AppError("already-exists", `the module binds function types already bound elsewhere: ${which || "another endpoint"}`);
-    }
+    if (isUniqueViolation(e)) throw (await boundElsewhere(ctx, app.id, next)) ?? new AppError("already-exists", "the module binds function types already bound by another endpoint");
     throw e;
   }
+}
+
+/** The module's `functions` patterns another application's endpoints already bind (each is bound once), as the 409. */
+async function boundElsewhere(ctx: Ctx, applicationId: string, next: ParsedModule): Promise<AppError | null> {
+  const taken = await ctx.db.functionEndpoint.findMany({
+    where: { functions: { in: next.endpoints.map((x) => x.functions) }, applicationId: { not: applicationId } },
+    include: { application: true },
+  });
+  if (taken.length === 0) return null;
+  const which = taken.map((t) => `${t.functions} (application "${t.application.name}")`).join(", ");
+  return new AppError("already-exists", `the module binds function types already bound elsewhere: ${which}`);
 }
 
 const summary = (m: ParsedModule) => ({

@@ -5,6 +5,7 @@ import { planeOf } from "../dispatch/plane";
 import type { AddressRef } from "../dispatch/keys";
 import { addressOf, exists, notFound, readRaw } from "./read";
 import { iso, valueView } from "./views";
+import { isMinStreamId, parseStreamId } from "./stream-ids";
 
 /** Stream entries read per XREVRANGE and per request: the partition's stream interleaves all its addresses. */
 const BATCH = 500;
@@ -66,8 +67,10 @@ function toCommit(id: string, fields: Buffer[], typenames: Map<string, string>):
 export async function addressHistory(ctx: Ctx, ref: AddressRef, q: { limit: number; before?: string }): Promise<z.infer<typeof History>> {
   const plane = planeOf(ctx);
   const address = addressOf(ref);
+  const before = q.before === undefined ? undefined : parseStreamId(q.before, "query.before");
   const raw = await readRaw(plane, ref);
   if (!exists(raw)) throw notFound(address);
+  if (before && isMinStreamId(before)) return { address, commits: [], next: null, scanned: 0 };
   const typenames = new Map(raw.specs.map((s) => [s.name, s.typename]));
   const stream = plane.keys.changelog(plane.keys.partitionOf(address));
   const commits: Commit[] = [];

@@ -6,6 +6,7 @@ import { planeOf } from "../dispatch/plane";
 import { AppError } from "../errors";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { iso } from "./views";
+import { isU64 } from "./stream-ids";
 import { functionTypeOf } from "../dispatch/keys";
 
 /** Keys examined per SCAN call, and SCAN calls per request: a page never costs more than ~50k keys. */
@@ -21,7 +22,7 @@ const globEscape = (s: string) => s.replace(/[*?[\]\\]/g, "\\$&");
  */
 const ScanCursor = z.object({
   s: z.number().int().min(0).max(0),
-  c: z.string().regex(/^\d{1,20}$/),
+  c: z.string().refine(isU64), // Redis refuses a SCAN cursor beyond 2^64-1 with an error
   a: z.string().max(1000).optional(),
   f: z.number().int(),
 });

@@ -7,10 +7,11 @@ import { planeOf } from "../dispatch/plane";
 import type { AddressRef } from "../dispatch/keys";
 import { AppError } from "../errors";
 import { actorName } from "../audit/audit";
-import { encodePrimitive, isPrimitiveTypename, PRIMITIVE_TYPENAMES } from "../protocol/typed-values";
+import { decodePrimitive, encodePrimitive, isPrimitiveTypename, PRIMITIVE_TYPENAMES } from "../protocol/typed-values";
 import { auditAfterWrite } from "./audit";
 import { addressOf, readRaw, stateView, versionOf, type RawAddress } from "./read";
 import { auditValue } from "./views";
+import { findUnstorable } from "../contracts/stored-text";
 
 type SetValue = NonNullable<PatchState["set"]>[string];
 
@@ -22,8 +23,22 @@ function encodeValue(name: string, spec: StateSpec, v: SetValue): Buffer {
       field: `${field}.typename`,
       registered: spec.typename,
     });
-  if (v.base64 !== undefined) return Buffer.from(v.base64, "base64");
   const typename = spec.typename;
+  if (v.base64 !== undefined) {
+    const bytes = Buffer.from(v.base64, "base64");
+    // The function's SDK decodes a primitive as its wrapper message: bytes that are not one would fail every
+    // call to the address until it parks, so they are refused here, where the operator can see why.
+    if (isPrimitiveTypename(typename))
+      try {
+        decodePrimitive(typename, bytes);
+      } catch (e) {
+        throw new AppError("validation-failed", `${field}.base64: ${(e as Error).message}; send the value as JSON ("value") or the wrapper's protobuf encoding`, {
+          field: `${field}.base64`,
+          typename,
+        });
+      }
+    return bytes;
+  }
   if (isPrimitiveTypename(typename)) {
     let value = v.value;
     if (typename === PRIMITIVE_TYPENAMES.long && typeof value === "string" && /^-?\d{1,19}$/.test(value)) value = BigInt(value);
@@ -34,6 +49,15 @@ function encodeValue(name: string, spec: StateSpec, v: SetValue): Buffer {
     }
   }
   return Buffer.from(JSON.stringify(v.value), "utf8");
+}
+
+/**
+ * A value for the audit row that Postgres jsonb can hold: bytes that decode to text with a NUL or a lone
+ * surrogate (valid state: a function may store any string) are kept as base64, or the row could not be written.
+ */
+function auditable(typename: string, bytes: Buffer | null): unknown {
+  const v = auditValue(typename, bytes);
+  return bytes !== null && findUnstorable(v) ? { base64: bytes.toString("base64") } : v;
 }
 
 function conflict(expected: number, current: RawAddress): AppError {
@@ -91,7 +115,7 @@ export async function patchState(ctx: Ctx, actor: Principal, ref: AddressRef, bo
   const res = await plane.patch(address, body.expectedVersion, mutations, summary);
   if ("conflict" in res) throw conflict(body.expectedVersion, await readRaw(plane, ref));
 
-  const touched = (name: string) => auditValue(specs.get(name)!.typename, before.state.get(`v:${name}`) ?? null);
+  const touched = (name: string) => auditable(specs.get(name)!.typename, before.state.get(`v:${name}`) ?? null);
   const audited = await auditAfterWrite(ctx, actor, {
     action: "state.patch",
     targetType: "address",
@@ -99,7 +123,7 @@ export async function patchState(ctx: Ctx, actor: Principal, ref: AddressRef, bo
     before: { version: body.expectedVersion, values: Object.fromEntries(mutations.map((m) => [m.name, touched(m.name)])) },
     after: {
       version: res.version,
-      values: Object.fromEntries(mutations.map((m) => [m.name, m.op === "M" ? auditValue(specs.get(m.name)!.typename, m.value!) : null])),
+      values: Object.fromEntries(mutations.map((m) => [m.name, m.op === "M" ? auditable(specs.get(m.name)!.typename, m.value!) : null])),
       ...(body.reason ? { reason: body.reason } : {}),
     },
   });

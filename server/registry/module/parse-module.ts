@@ -2,6 +2,7 @@ import { isNode, LineCounter, parseAllDocuments, type Document, type YAMLError }
 import { AppError, isAppError } from "@/server/errors";
 import { ENDPOINT_V1, ENDPOINT_V2 } from "@/server/contracts/registry";
 import { normalizeEndpoint, type EndpointKind, type EndpointRecord } from "@/server/registry/endpoint-spec";
+import { findUnstorable } from "@/server/contracts/stored-text";
 import { isEgressKind, isIngressKind, normalizeIoComponent, SpecIssue, type IoComponent } from "./io-components";
 import { closestKind, SUPPORTED_KINDS, UNSUPPORTED_KINDS, WEBHOOK_EGRESS } from "./kinds";
 import type { HostPolicy } from "@/server/net/host-policy";
@@ -146,6 +147,9 @@ export function parseModuleYaml(text: string, hosts?: HostPolicy): ParsedModule 
       });
     }
     if (value === null || value === undefined) return;
+    // YAML escapes make what no field can store ("\0", "\ud800"); refused before any field is read.
+    const unstorable = findUnstorable(value);
+    if (unstorable) ctx.fail(null, unstorable.path, unstorable.problem);
     if (typeof value !== "object" || Array.isArray(value))
       ctx.fail(null, null, `must be a mapping \`{kind: <typename>, spec: {...}}\`, not ${Array.isArray(value) ? "a list" : `the ${typeof value} ${JSON.stringify(value)}`}`);
     const component = value as Record<string, unknown>;
