@@ -11,4 +11,4 @@ export function proxy(request: NextRequest): Response | undefined {
   return segment === null ? undefined : undecodableResponse(segment);
 }
 
-export const config = { matcher: ["/api/:path*", "/metrics"] };
+export const config = { matcher: ["/api/:path*"] };
