@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseFlinkDuration } from "./duration";
+import { DURATION_HELP, parseFlinkDuration } from "./duration";
 import { Name, Typename } from "./common";
 import { namespaceProblem, typeProblem } from "./names";
 
@@ -27,27 +27,31 @@ export const EndpointParams = AppParams.extend({ endpointId: z.string().min(1) }
 
 /** `ns/name` binds one type, `ns/*` a whole namespace; a `*` anywhere else is rejected (protocol §4.2). */
 export const FUNCTIONS_PATTERN_RE = /^[^/\s*]+\/([^/\s*]+|\*)$/;
+const FUNCTIONS_PATTERN_HELP = "must be `namespace/name` or `namespace/*`; `*` may only stand alone as the name";
 
 /**
  * What is wrong with a `functions` pattern, or null: its shape, then its namespace and type as names.ts names
  * them (a pattern binds exactly the function types the ingress and the data plane can address).
  */
 export function functionsPatternProblem(s: string): string | null {
-  if (!FUNCTIONS_PATTERN_RE.test(s))
-    return "must be `namespace/name` or `namespace/*`; `*` may only stand alone as the name";
+  if (!FUNCTIONS_PATTERN_RE.test(s)) return FUNCTIONS_PATTERN_HELP;
   const [namespace, name] = s.split("/");
   return namespaceProblem(namespace, "its namespace") ?? (name === "*" ? null : typeProblem(name, "its type"));
 }
-export const FunctionsPattern = z.string().superRefine((s, ctx) => {
-  const p = functionsPatternProblem(s);
-  if (p) ctx.addIssue({ code: "custom", message: p });
-});
+/** The regex for the shape (and the OpenAPI document's `pattern`), then the names' rules. */
+export const FunctionsPattern = z
+  .string()
+  .regex(FUNCTIONS_PATTERN_RE, { message: FUNCTIONS_PATTERN_HELP })
+  .superRefine((s, ctx) => {
+    const p = FUNCTIONS_PATTERN_RE.test(s) ? functionsPatternProblem(s) : null;
+    if (p) ctx.addIssue({ code: "custom", message: p });
+  });
 
 /** Stored as a Postgres int4; StateFun reads it into a Java int. */
 export const INT32_MIN = -2_147_483_648;
 export const INT32_MAX = 2_147_483_647;
 
-export const Duration = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+export const Duration = z.union([z.string(), z.number()], { error: `must be a duration: ${DURATION_HELP}` }).superRefine((v, ctx) => {
   const r = parseFlinkDuration(v);
   if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
   else if (r.ms <= 0) ctx.addIssue({ code: "custom", message: "must be greater than 0" });

@@ -28,8 +28,17 @@ const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(
 const PATH = process.env.FUZZ_PATH;
 const TIME_LIMIT_MS = Number(process.env.FUZZ_TIME_LIMIT_MS ?? 90_000);
 const UUID0 = "00000000-0000-4000-8000-000000000000";
-/** Stands for the fuzz application's endpoint id at the time of the request (it changes when the fuzz deletes it). */
-const FUZZ_ENDPOINT = "<fuzz endpoint>";
+/**
+ * Stand for ids known only at the time of the request: the fuzz application's endpoint (it changes when the fuzz
+ * deletes it), and the last savepoint and API token the fuzz created, so their routes get past the 404.
+ */
+const made: Record<string, string | undefined> = {};
+const LATER: Record<string, () => string> = {
+  "<fuzz endpoint>": () => fuzzEndpointId ?? UUID0,
+  "<savepoint>": () => made.savepoint ?? UUID0,
+  "<savepoint job>": () => `savepoint-${made.savepoint ?? UUID0}`,
+  "<token>": () => made.token ?? UUID0,
+};
 const PRIMITIVES = ["int", "long", "bool", "float", "double", "string"] as const;
 
 let env: DispatchEnv;
@@ -119,14 +128,14 @@ interface FuzzRequest {
 /** Values that get a request past the first checks, per path parameter. */
 const paramPools = (): Record<string, string[]> => ({
   app: ["fuzz", "nope"],
-  endpointId: [FUZZ_ENDPOINT, UUID0],
+  endpointId: ["<fuzz endpoint>", UUID0],
   userId: ["fuzz-user", "nobody"],
-  tokenId: [UUID0],
+  tokenId: ["<token>", UUID0],
   namespace: ["fuzzns", "io.statefun.playground"],
   type: ["typed", "echo"],
   name: ["egress"],
-  id: ["a", UUID0],
-  jobId: [`savepoint-${UUID0}`, `rollback-${UUID0}`],
+  id: ["a", "<savepoint>", UUID0],
+  jobId: ["<savepoint job>", `rollback-${UUID0}`],
 });
 
 const STREAM_IDS = ["0-0", "1-1", "99999999999999999999-99999999999999999999", "18446744073709551615-18446744073709551615", "18446744073709551616-0", "1-", "-1", "0"];
@@ -253,10 +262,10 @@ const requestFor = (name: ApiName): fc.Arbitrary<FuzzRequest> => {
 // Sending and judging
 // ------------------------------------------------------------------------------------------------------------
 
-const stats = { requests: 0, statuses: {} as Record<number, number>, callers: {} as Record<string, number>, routes: new Set<ApiName>(), byRoute: {} as Record<string, Record<number, number>> };
+const stats = { requests: 0, statuses: {} as Record<number, number>, callers: {} as Record<string, number>, routes: new Set<ApiName>(), byRoute: {} as Record<string, Record<number, number>>, samples: {} as Record<string, Record<number, string[]>> };
 
 async function send(req: FuzzRequest): Promise<{ status: number; text: string }> {
-  const r = { ...req, params: Object.fromEntries(Object.entries(req.params).map(([k, v]) => [k, v === FUZZ_ENDPOINT ? (fuzzEndpointId ?? UUID0) : v])) };
+  const r = { ...req, params: Object.fromEntries(Object.entries(req.params).map(([k, v]) => [k, Object.hasOwn(LATER, v) ? LATER[v]() : v])) };
   const spec = api[r.route] as RouteSpec;
   const path = spec.path.replace(/\{(\w+)\}/g, (_, k: string) => encodeValue(r.params[k]));
   const url = `http://127.0.0.1:3000${path}${r.query.length ? `?${r.query.join("&")}` : ""}`;
@@ -273,12 +282,19 @@ async function send(req: FuzzRequest): Promise<{ status: number; text: string }>
   stats.statuses[res.status] = (stats.statuses[res.status] ?? 0) + 1;
   stats.callers[r.caller] = (stats.callers[r.caller] ?? 0) + 1;
   stats.routes.add(r.route);
+  const text = await res.text();
   const byRoute = (stats.byRoute[r.route] ??= {});
   byRoute[res.status] = (byRoute[res.status] ?? 0) + 1;
+  if (process.env.FUZZ_VERBOSE) {
+    const seen = ((stats.samples[r.route] ??= {})[res.status] ??= []);
+    if (seen.length < 3) seen.push(text.slice(0, 160));
+  }
   // A fuzzed logout ends the session caller's session: sign in again, so the session keeps reaching handlers.
   if (r.caller === "session" && r.route === "logout" && res.status === 200) await signIn();
+  if (res.status < 300 && (r.route === "createSavepoint" || r.route === "importSavepoint")) made.savepoint = JSON.parse(text).id;
+  if (res.status < 300 && r.route === "createToken") made.token = JSON.parse(text).id;
   if ((r.route === "deleteApplication" || r.route === "deleteEndpoint" || r.route === "putModule" || r.route === "replaceEndpoint") && res.status === 200) await restoreFuzzApp();
-  return { status: res.status, text: await res.text() };
+  return { status: res.status, text };
 }
 
 const shown = (r: FuzzRequest) =>
@@ -331,7 +347,7 @@ describe("API fuzz: generated bad input to every route, every kind of caller", (
       ms: Date.now() - started,
     };
     console.log(JSON.stringify(summary));
-    if (process.env.FUZZ_VERBOSE) console.log(JSON.stringify(stats.byRoute));
+    if (process.env.FUZZ_VERBOSE) console.log(JSON.stringify(stats.byRoute), "\n", JSON.stringify(stats.samples, null, 1));
     if (details.failed)
       throw new Error(
         `API fuzz failed after ${details.numRuns} runs (seed ${details.seed}, path "${details.counterexamplePath}"; replay with FUZZ_SEED=${details.seed} FUZZ_PATH=${details.counterexamplePath}), ` +
