@@ -103,6 +103,8 @@ describe("issue #14: each input that answered 500 is a 4xx with the error body",
       expect4xx(applied, `apply ${line}`);
       expect(dry.json, line).toEqual(applied.json);
     }
+    const hook = "kind: io.statehouse.webhook.v1/egress\nspec:\n  id: modns/hook\n  url: http://127.0.0.1:1/hook\n  maxAttempts: 1e308\n";
+    expect4xx(await call("PUT", "/api/v1/applications/{app}/module?dryRun=true", { params: { app: "target" }, raw: `${yamlEndpoint("")}---\n${hook}` }), "webhook maxAttempts 1e308", "maxAttempts");
     // the longest accepted values still work
     const ok = await call("PUT", "/api/v1/applications/{app}/module?dryRun=true", { params: { app: "target" }, raw: yamlEndpoint('maxNumBatchRequests: 2147483647\n  transport: {call: "2147483647 ms"}') });
     expect(ok.status, ok.text).toBe(200);

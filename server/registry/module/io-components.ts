@@ -1,5 +1,6 @@
 import { parseFlinkDuration } from "@/server/contracts/duration";
 import { TYPENAME_RE } from "@/server/contracts/common";
+import { INT32_MAX } from "@/server/contracts/registry";
 import {
   KAFKA_EGRESS,
   KINESIS_EGRESS,
@@ -72,9 +73,10 @@ function oneOf<T extends string>(path: Array<string | number>, v: unknown, optio
   return v as T;
 }
 
+/** Kafka and Kinesis read these into Java ints; so does the webhook egress's attempt counter. */
 function positiveInt(path: Array<string | number>, v: unknown): void {
-  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0)
-    throw new SpecIssue(path, `must be a whole number greater than 0, not ${describe(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v <= 0 || v > INT32_MAX)
+    throw new SpecIssue(path, `must be a whole number from 1 to ${INT32_MAX}, not ${describe(v)}`);
 }
 
 function positiveDuration(path: Array<string | number>, v: unknown): void {
