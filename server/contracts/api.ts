@@ -22,8 +22,11 @@ export interface RouteSpec {
   tag: string;
   params?: z.ZodObject;
   query?: z.ZodObject;
-  /** JSON body schema, or a raw media type the handler reads itself. */
-  body?: z.ZodType | { raw: string; binary?: boolean };
+  /**
+   * JSON body schema, or a raw media type the handler reads itself: whole (a string, or a Buffer with `binary`),
+   * or with `stream` as the bytes arrive (maxBytes enforced while reading), for bodies too large to hold.
+   */
+  body?: z.ZodType | { raw: string; binary?: boolean; stream?: boolean };
   /** Largest accepted body; the default is 1 MiB. */
   maxBytes?: number;
   status?: number;
@@ -86,7 +89,7 @@ export const api = {
   getSavepoint: route({ method: "GET", path: "/api/v1/savepoints/{id}", role: "viewer", tag: "savepoints", summary: "One savepoint, with its job's progress while it runs", params: SP.SavepointParams, response: SP.Savepoint }),
   rollbackSavepoint: route({ method: "POST", path: "/api/v1/savepoints/{id}/rollback", role: "admin", tag: "savepoints", summary: "Make the application's live state exactly the savepoint, online: the application is paused, a savepoint of its current state is taken (so the rollback can be undone), and only the addresses that differ from the savepoint are rewritten. Egress already emitted is not recalled.", params: SP.SavepointParams, status: 202, response: SP.RollbackResult }),
   exportSavepoint: route({ method: "GET", path: "/api/v1/savepoints/{id}/export", role: "viewer", tag: "savepoints", summary: "The savepoint as NDJSON: a header line (format version, application, function types, cut), then one address per line with typed values, mailbox and timers", params: SP.SavepointParams, response: { raw: "application/x-ndjson" } }),
-  importSavepoint: route({ method: "POST", path: "/api/v1/applications/{app}/savepoints/import", role: "operator", tag: "savepoints", summary: "Create a savepoint from an exported NDJSON file (every line validated; a bad line is refused with its number and nothing is applied); roll back onto it to bootstrap state", params: R.AppParams, body: { raw: "application/x-ndjson" }, maxBytes: SP.IMPORT_MAX_BYTES, status: 201, response: SP.ImportResult }),
+  importSavepoint: route({ method: "POST", path: "/api/v1/applications/{app}/savepoints/import", role: "operator", tag: "savepoints", summary: "Create a savepoint from an exported NDJSON file (every line validated; a bad line is refused with its number and nothing is applied); roll back onto it to bootstrap state", params: R.AppParams, body: { raw: "application/x-ndjson", stream: true }, maxBytes: SP.IMPORT_MAX_BYTES, status: 201, response: SP.ImportResult }),
   getJob: route({ method: "GET", path: "/api/v1/jobs/{jobId}", role: "viewer", tag: "savepoints", summary: "A control job (savepoint or rollback): state, progress, result or why it failed", params: SP.JobParams, response: SP.ControlJobView }),
   diffSavepoint: route({ method: "GET", path: "/api/v1/savepoints/{id}/diff", role: "viewer", tag: "savepoints", summary: "Added, removed and changed addresses against live state or another savepoint, with per-value before/after; paginated, with counts", params: SP.SavepointParams, query: SP.DiffQuery, response: SP.Diff }),
 

@@ -91,6 +91,11 @@ export const ImportResult = Savepoint;
 
 /** An import body may hold a large application's export. */
 export const IMPORT_MAX_BYTES = 512 * 1024 * 1024;
+/**
+ * The longest line of an import: one address with its values, mailbox and timers. The largest message the
+ * ingress takes is 32 MiB (43 MiB in base64); a longer line is refused by its number without being held.
+ */
+export const IMPORT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 export const JobParams = z.object({ jobId: z.string().regex(/^(savepoint|rollback)-[0-9a-f-]{36,80}$/, { message: "must be a control job id (savepoint-… or rollback-…)" }) });
 export const ControlJobView = z.object({

@@ -1,58 +1,43 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { z } from "zod";
+import { IMPORT_MAX_LINE_BYTES } from "../contracts/savepoints";
+import { readLines, type StreamLine } from "../http/read-lines";
 import type { Ctx } from "../context";
 import type { Principal } from "../contracts/auth";
 import { AppError } from "../errors";
+import { getOrSet } from "../collections";
 import { recordAuditPg } from "../audit/audit";
 import { formatZodError } from "../http/zod-errors";
 import { findApplication } from "../registry/applications";
 import { loadRegistrySnapshot, type RegistrySnapshot } from "../registry/registry-snapshot";
 import { planeOf } from "../dispatch/plane";
-import { functionTypeOf, parseAddress, type Partitioning } from "../dispatch/keys";
+import { functionTypeOf, parseAddress } from "../dispatch/keys";
 import { inTransaction } from "../pg";
 import { applyRetention, toSavepointView } from "./savepoints";
-import { createPartition } from "./savepoint-tables";
+import { ImportRows, type LineError } from "./import-rows";
 import {
   SAVEPOINT_FORMAT,
   SAVEPOINT_FORMAT_VERSION,
   SavepointFileAddress,
   SavepointFileHeader,
-  entryFromFile,
   senderOfTimer,
   specKey,
   specTypenames,
-  timerFromFile,
   type FileAddress,
   type FileHeader,
 } from "./savepoint-format";
 
-/** Rows per INSERT … SELECT FROM unnest(…) statement. */
-const BATCH = 5_000;
-/** Errors reported in the refusal (the message gives the total). */
+/** Bad lines reported in the refusal; reading stops once this many are found. */
 const MAX_REPORTED = 100;
-
-export interface LineError {
-  line: number;
-  error: string;
-}
-
-interface Line {
-  n: number;
-  text: string;
-}
-
-/** Numbered non-blank lines (1-based, as an editor shows them), without copying the body into an array. */
-function* linesOf(body: string): Generator<Line> {
-  let pos = body.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (let n = 1; pos <= body.length; n++) {
-    let end = body.indexOf("\n", pos);
-    if (end < 0) end = body.length;
-    const text = body.slice(pos, end > pos && body.charCodeAt(end - 1) === 13 ? end - 1 : end);
-    if (text.trim() !== "") yield { n, text };
-    pos = end + 1;
-  }
-}
+/**
+ * After the first bad line, reading goes on for this many lines or bytes at most, to report the bad lines near
+ * it, and then stops: a file with a bad line near its start is refused without being read (or uploaded) whole.
+ */
+const REPORT_WINDOW_LINES = 1_000;
+const REPORT_WINDOW_BYTES = 1024 * 1024;
+/** What follows the sender's address in a delayed message's id (reply-plan.ts makes them). */
+const TIMER_ID_TAIL = /^@\d+#d\d+$/;
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -67,8 +52,10 @@ function parseLine<T extends z.ZodType>(schema: T, text: string): Parsed<z.outpu
   return r.success ? { ok: true, value: r.data } : { ok: false, error: formatZodError(r.error, "") };
 }
 
-function parseHeader(line: Line | undefined): Parsed<FileHeader> {
-  if (!line) return { ok: false, error: "the file is empty; its first line must be the header of a statehouse.savepoint file" };
+const tooLong = (l: StreamLine) => `the line is ${l.bytes} bytes long; the limit is ${IMPORT_MAX_LINE_BYTES} (one address with its values, mailbox and timers)`;
+
+function parseHeader(line: StreamLine): Parsed<FileHeader> {
+  if (line.text === null) return { ok: false, error: tooLong(line) };
   const p = parseLine(SavepointFileHeader, line.text);
   if (p.ok) return p;
   let h: { format?: unknown; version?: unknown } | null = null;
@@ -83,26 +70,28 @@ function parseHeader(line: Line | undefined): Parsed<FileHeader> {
 const counts = () => ({ addresses: 0, values: 0, messages: 0, timers: 0 });
 
 /**
- * Pass one: every line is checked against the format and against this deployment (the address's function type
- * is bound to the application, values carry the typename its state spec registers, no address twice, each timer
- * on its sender's line). Keeps only what the checks need (the address set), not the parsed lines.
+ * Every line is checked against the format and against this deployment (the address's function type is bound to
+ * the application, values carry the typename its state spec registers, no address twice, each timer on its
+ * sender's line) as it is read; a valid line's rows go to `rows` until a line is refused. Keeps only counts and
+ * the function types seen: the addresses are registered with `rows`, in Postgres.
  */
 class FileCheck {
-  readonly errors: LineError[] = [];
   readonly found = counts();
   readonly types = new Set<string>();
-  private readonly seen = new Map<string, number>();
 
   constructor(
     private readonly application: string,
     private readonly registry: RegistrySnapshot,
     private readonly typenames: Map<string, string>,
+    private readonly rows: ImportRows,
+    readonly errors: LineError[],
   ) {}
 
-  line(l: Line): void {
-    const p = parseLine(SavepointFileAddress, l.text);
+  line(l: StreamLine): void {
+    const p = l.text === null ? ({ ok: false, error: tooLong(l) } as const) : parseLine(SavepointFileAddress, l.text);
     const problems = p.ok ? this.problems(p.value, l.n) : [p.error];
     if (problems.length) this.errors.push({ line: l.n, error: problems.join("; ") });
+    else if (p.ok && this.errors.length === 0) this.rows.add(p.value);
   }
 
   private problems(a: FileAddress, n: number): string[] {
@@ -111,9 +100,8 @@ class FileCheck {
     const bound = this.registry.resolve(type)?.application;
     if (bound !== this.application)
       out.push(bound ? `function type ${type} belongs to application "${bound}", not "${this.application}"` : `function type ${type} is not bound to application "${this.application}" (no endpoint serves it)`);
-    const first = this.seen.get(a.address);
+    const first = this.rows.claim(a.address, n);
     if (first !== undefined) out.push(`address ${a.address} is already on line ${first}`);
-    else this.seen.set(a.address, n);
     if (a.version === 0 && (a.values.length > 0 || a.invokedAt !== null)) out.push("version 0 means never committed: such an address has no values and no invokedAt");
     const names = new Set<string>();
     for (const v of a.values) {
@@ -124,7 +112,8 @@ class FileCheck {
     }
     const ids = new Set<string>();
     for (const t of a.timers) {
-      if (senderOfTimer(t.id) !== a.address) out.push(`timer ${t.id} is not a delayed message of ${a.address} (ids are <sender address>@<version>#d<n>, on the sender's line)`);
+      if (senderOfTimer(t.id) !== a.address || !TIMER_ID_TAIL.test(t.id.slice(a.address.length)))
+        out.push(`timer ${t.id} is not a delayed message of ${a.address} (ids are <sender address>@<version>#d<n>, on the sender's line)`);
       if (ids.has(t.id)) out.push(`timer ${t.id} appears twice`);
       ids.add(t.id);
     }
@@ -139,154 +128,83 @@ class FileCheck {
   }
 }
 
-/** Pass two: rows for the three savepoint tables (values inline in the address rows), flushed in unnest() batches inside the import's transaction. */
-class RowWriter {
-  readonly written = { ...counts(), bytes: 0 };
-  private addr = { address: [] as string[], type: [] as string[], version: [] as number[], invoked: [] as Array<number | null> };
-  private vals = { address: [] as string[], name: [] as string[], value: [] as Buffer[], written: [] as number[] };
-  private msgs = { address: [] as string[], type: [] as string[], seq: [] as number[], entry: [] as Buffer[] };
-  private tims = { partition: [] as number[], id: [] as string[], sender: [] as string[], due: [] as number[], data: [] as Buffer[] };
-
-  constructor(
-    private readonly c: pg.PoolClient,
-    private readonly id: string,
-    private readonly keys: Partitioning,
-  ) {}
-
-  async add(a: FileAddress): Promise<void> {
-    const type = functionTypeOf(parseAddress(a.address)!);
-    if (a.version > 0) {
-      this.addr.address.push(a.address);
-      this.addr.type.push(type);
-      this.addr.version.push(a.version);
-      this.addr.invoked.push(a.invokedAt);
-    }
-    for (const v of a.values) {
-      const value = Buffer.from(v.base64, "base64");
-      this.vals.address.push(a.address);
-      this.vals.name.push(v.name);
-      this.vals.value.push(value);
-      this.vals.written.push(v.writtenAt);
-      this.written.bytes += value.length;
-    }
-    a.mailbox.forEach((m, i) => {
-      const entry = entryFromFile(m);
-      this.msgs.address.push(a.address);
-      this.msgs.type.push(type);
-      this.msgs.seq.push(i);
-      this.msgs.entry.push(entry);
-      this.written.bytes += entry.length;
-    });
-    for (const t of a.timers) {
-      const row = timerFromFile(this.keys, t);
-      this.tims.partition.push(row.partition);
-      this.tims.id.push(t.id);
-      this.tims.sender.push(row.senderType);
-      this.tims.due.push(t.dueAt);
-      this.tims.data.push(row.data);
-      this.written.bytes += row.data.length;
-    }
-    if (Math.max(this.addr.address.length, this.vals.address.length, this.msgs.address.length, this.tims.id.length) >= BATCH) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    const { c, id, addr, vals, msgs, tims } = this;
-    // Values go inline into their address's row (validation allows values only on addresses with a version, and
-    // add() queues an address and its values together, so both are in this batch).
-    if (addr.address.length)
-      await c.query(
-        `INSERT INTO savepoint_address (savepoint_id, address, function_type, version, invoked_at, value_names, value_data, value_written, value_bytes)
-         SELECT $1, a.address, a.function_type, a.version, a.invoked_at, coalesce(v.names, '{}'), coalesce(v.vals, '{}'), coalesce(v.ws, '{}'), coalesce(v.b, 0)
-           FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS a(address, function_type, version, invoked_at)
-           LEFT JOIN (SELECT address, array_agg(name ORDER BY name) AS names, array_agg(value ORDER BY name) AS vals, array_agg(written_at ORDER BY name) AS ws, sum(octet_length(value))::int AS b
-                        FROM unnest($6::text[], $7::text[], $8::bytea[], $9::bigint[]) AS x(address, name, value, written_at) GROUP BY address) v ON v.address = a.address`,
-        [id, addr.address, addr.type, addr.version, addr.invoked, vals.address, vals.name, vals.value, vals.written],
-      );
-    if (msgs.address.length)
-      await c.query(
-        `INSERT INTO savepoint_message (savepoint_id, address, function_type, seq, idx, entry)
-         SELECT $1, address, function_type, seq, 0, entry FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bytea[]) AS m(address, function_type, seq, entry)`,
-        [id, msgs.address, msgs.type, msgs.seq, msgs.entry],
-      );
-    if (tims.id.length)
-      await c.query(`INSERT INTO savepoint_timer (savepoint_id, partition, id, sender_type, due_at, data) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::bigint[], $6::bytea[])`, [
-        id,
-        tims.partition,
-        tims.id,
-        tims.sender,
-        tims.due,
-        tims.data,
-      ]);
-    this.written.addresses += addr.address.length;
-    this.written.values += vals.address.length;
-    this.written.messages += msgs.address.length;
-    this.written.timers += tims.id.length;
-    for (const cols of [addr, vals, msgs, tims]) for (const col of Object.values(cols)) col.length = 0;
-  }
+/** The refusal of a file: each bad line (one entry per line, in order) and why; nothing was imported. */
+function refusal(errors: LineError[], stoppedAt: number | null): AppError {
+  const byLine = new Map<number, string[]>();
+  for (const e of [...errors].sort((x, y) => x.line - y.line)) getOrSet(byLine, e.line, () => []).push(e.error);
+  const e = [...byLine].map(([line, why]) => ({ line, error: why.join("; ") }));
+  const count = `${stoppedAt === null ? "" : "at least "}${e.length} line${e.length === 1 ? " is" : "s are"}`;
+  const stop = stoppedAt === null ? "" : ` (reading stopped at line ${stoppedAt})`;
+  return new AppError("bad-request", `${count} invalid; nothing was imported${stop}. Line ${e[0].line}: ${e[0].error}`, {
+    errors: e.slice(0, MAX_REPORTED),
+    invalidLines: e.length,
+  });
 }
 
 /**
- * Creates a complete savepoint (origin "import") of `application` from an exported file. Every line is
- * validated first and a file with any invalid line is refused with each line's number and reason, writing
- * nothing; a valid file is written in one transaction (savepoint row, its rows, the audit row), with mailbox
- * entries and timer records re-encoded for this deployment's keys. Roll back onto it to make it live.
+ * Creates a complete savepoint (origin "import") of `application` from an exported file, read as it arrives:
+ * each line is checked and its rows written in chunks (ImportRows) in one transaction, so memory stays flat
+ * whatever the file's size. A file with any invalid line is refused with each bad line's number and reason
+ * (those found up to a window past the first) and the transaction is rolled back: nothing is imported. Mailbox
+ * entries and timer records are re-encoded for this deployment's keys. Roll back onto it to make it live.
  */
-export async function importSavepoint(ctx: Ctx, pool: pg.Pool, actor: Principal, application: string, body: string) {
+export async function importSavepoint(ctx: Ctx, pool: pg.Pool, actor: Principal, application: string, body: AsyncIterable<Uint8Array>) {
   const started = Date.now();
   const app = await findApplication(ctx.db, application);
   const registry = await loadRegistrySnapshot(ctx.db, 0);
   const typenames = await specTypenames(pool, null);
+  const id = randomUUID();
+  const keys = planeOf(ctx).keys;
 
-  const lines = linesOf(body);
-  const first = lines.next();
-  const header = parseHeader(first.done ? undefined : first.value);
-  const headerLine = first.done ? 1 : first.value.n;
-  const check = new FileCheck(application, registry, typenames);
-  if (!header.ok) check.errors.push({ line: headerLine, error: header.error });
-  for (const l of lines) check.line(l);
-  if (header.ok && check.errors.length === 0) {
+  await inTransaction(pool, async (c) => {
+    const errors: LineError[] = [];
+    const rows = await ImportRows.open(c, id, keys, errors);
+    const check = new FileCheck(application, registry, typenames, rows, errors);
+    let header: { line: number; value: FileHeader } | undefined;
+    let stoppedAt: number | null = null;
+    const since = { lines: 0, bytes: 0 };
+    for await (const l of readLines(body, IMPORT_MAX_LINE_BYTES)) {
+      if (!header) {
+        const h = parseHeader(l);
+        if (!h.ok) throw refusal([{ line: l.n, error: h.error }], null);
+        header = { line: l.n, value: h.value };
+        continue;
+      }
+      check.line(l);
+      if (rows.full) await rows.flush();
+      if (errors.length === 0) continue;
+      since.lines++;
+      since.bytes += l.bytes;
+      if (errors.length >= MAX_REPORTED || since.lines > REPORT_WINDOW_LINES || since.bytes > REPORT_WINDOW_BYTES) {
+        stoppedAt = l.n;
+        break;
+      }
+    }
+    if (!header) throw refusal([{ line: 1, error: "the file is empty; its first line must be the header of a statehouse.savepoint file" }], null);
+    await rows.finish();
+    if (errors.length) throw refusal(errors, stoppedAt);
     const said = header.value.counts;
     const has = check.found;
     if (said.addresses !== has.addresses || said.values !== has.values || said.messages !== has.messages || said.timers !== has.timers)
-      check.errors.push({
-        line: headerLine,
-        error: `the header counts ${said.addresses} addresses, ${said.values} values, ${said.messages} messages and ${said.timers} timers, but the file holds ${has.addresses}, ${has.values}, ${has.messages} and ${has.timers} (is it truncated?)`,
-      });
-  }
-  if (!header.ok || check.errors.length) {
-    const e = check.errors;
-    throw new AppError("bad-request", `${e.length} line${e.length === 1 ? " is" : "s are"} invalid; nothing was imported. Line ${e[0].line}: ${e[0].error}`, {
-      errors: e.slice(0, MAX_REPORTED),
-      invalidLines: e.length,
-    });
-  }
+      throw refusal(
+        [
+          {
+            line: header.line,
+            error: `the header counts ${said.addresses} addresses, ${said.values} values, ${said.messages} messages and ${said.timers} timers, but the file holds ${has.addresses}, ${has.values}, ${has.messages} and ${has.timers} (is it truncated?)`,
+          },
+        ],
+        null,
+      );
 
-  const h = header.value;
-  const functionTypes = [...new Set([...check.types, ...h.functionTypes.filter((t) => registry.resolve(t)?.application === application)])].sort();
-  const id = randomUUID();
-  const label = (h.savepoint.label || "imported").slice(0, 200);
-  const keys = planeOf(ctx).keys;
-  await inTransaction(pool, async (c) => {
+    const h = header.value;
+    const functionTypes = [...new Set([...check.types, ...h.functionTypes.filter((t) => registry.resolve(t)?.application === application)])].sort();
+    const label = (h.savepoint.label || "imported").slice(0, 200);
+    const n = rows.written;
     await c.query(
-      `INSERT INTO savepoint (id, "applicationId", label, status, origin, seq, "functionTypes", "createdBy", "finishedAt") VALUES ($1, $2, $3, 'complete', 'import', NULL, $4, $5, now())`,
-      [id, app.id, label, functionTypes, actor.name],
+      `INSERT INTO savepoint (id, "applicationId", label, status, origin, seq, "functionTypes", "createdBy", "finishedAt", addresses, "values", messages, timers, bytes, "durationMs")
+       VALUES ($1, $2, $3, 'complete', 'import', NULL, $4, $5, now(), $6, $7, $8, $9, $10, $11)`,
+      [id, app.id, label, functionTypes, actor.name, n.addresses, n.values, n.messages, n.timers, n.bytes, Date.now() - started],
     );
-    await createPartition(c, id);
-    const w = new RowWriter(c, id, keys);
-    const again = linesOf(body);
-    again.next(); // the header
-    for (const l of again) await w.add(SavepointFileAddress.parse(JSON.parse(l.text)));
-    await w.flush();
-    const n = w.written;
-    await c.query(`UPDATE savepoint SET addresses = $2, "values" = $3, messages = $4, timers = $5, bytes = $6, "durationMs" = $7 WHERE id = $1`, [
-      id,
-      n.addresses,
-      n.values,
-      n.messages,
-      n.timers,
-      n.bytes,
-      Date.now() - started,
-    ]);
     await recordAuditPg(c, actor, {
       action: "savepoint.import",
       targetType: "savepoint",

@@ -4,6 +4,8 @@ import { decodeEntry, decodeInvocation, encodeEntry } from "../dispatch/entries"
 import { addressKey, functionTypeOf, parseAddress, type Partitioning } from "../dispatch/keys";
 import { decodeTimerRecord, timerRecord } from "../dispatch/timer-data";
 import type { Address } from "../protocol/codec";
+import { AddressString, StateName, typenameProblem } from "../contracts/names";
+import { unstorableProblem } from "../contracts/stored-text";
 
 /**
  * The portable savepoint file (NDJSON): a header line, then one line per address with its values, mailbox and
@@ -17,7 +19,16 @@ export const SAVEPOINT_FORMAT_VERSION = 1;
 /** Canonical base64 only: what `Buffer.toString("base64")` writes, so a typo is not silently decoded to other bytes. */
 export const isBase64 = (s: string) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && Buffer.from(s, "base64").toString("base64") === s;
 
-const AddressString = z.string().refine((s) => parseAddress(s) !== null, { message: "must be an address namespace/type/id" });
+/** A typename, or "" where there is none (a message without an argument; a value no state spec typed). */
+const TypenameOrNone = z.string().superRefine((s, ctx) => {
+  const p = s === "" ? null : typenameProblem(s);
+  if (p) ctx.addIssue({ code: "custom", message: p });
+});
+/** Text with no rules of its own (a message id, a token, a label): no NUL or lone surrogate, which no store can hold. */
+const Text = z.string().superRefine((s, ctx) => {
+  const p = unstorableProblem(s);
+  if (p) ctx.addIssue({ code: "custom", message: p });
+});
 const Base64 = z.string().refine(isBase64, { message: "is not valid base64" });
 const Ms = z.number().int().min(0);
 const Count = z.number().int().min(0);
@@ -25,29 +36,29 @@ const Count = z.number().int().min(0);
 export const SavepointFileHeader = z.object({
   format: z.literal(SAVEPOINT_FORMAT),
   version: z.literal(SAVEPOINT_FORMAT_VERSION),
-  application: z.string(),
-  functionTypes: z.array(z.string()),
+  application: Text,
+  functionTypes: z.array(Text),
   /** The global sequence of the cut (null for an imported savepoint) and when it was taken (ISO 8601). */
-  cut: z.object({ seq: z.number().int().nullable(), takenAt: z.string().nullable() }),
-  savepoint: z.object({ id: z.string(), label: z.string(), origin: z.string() }),
+  cut: z.object({ seq: z.number().int().nullable(), takenAt: Text.nullable() }),
+  savepoint: z.object({ id: Text, label: Text, origin: Text }),
   /** `addresses` counts the address lines; a file that holds another number of anything is refused (truncated). */
   counts: z.object({ addresses: Count, values: Count, messages: Count, timers: Count }),
 });
 
 export const SavepointFileMessage = z.object({
-  id: z.string().min(1),
+  id: Text.min(1),
   enqueuedAt: Ms,
   caller: AddressString.nullable(),
-  typename: z.string(),
+  typename: TypenameOrNone,
   base64: Base64,
   /** Written only when false (an argument without a value). */
   hasValue: z.boolean().optional(),
 });
 
 export const SavepointFileValue = z.object({
-  name: z.string().min(1),
+  name: StateName,
   /** From the function type's registered state spec ("" when the exporting deployment had none). */
-  typename: z.string(),
+  typename: TypenameOrNone,
   base64: Base64,
   writtenAt: Ms,
   /** Decoded, for people reading the file; ignored on import. */
@@ -58,7 +69,7 @@ export const SavepointFileTimer = z.object({
   /** `<sender address>@<version>#d<i>`: the sender is the line's address. */
   id: z.string().min(1),
   dueAt: Ms,
-  token: z.string().min(1).nullable(),
+  token: Text.min(1).nullable(),
   target: AddressString,
   message: SavepointFileMessage,
 });

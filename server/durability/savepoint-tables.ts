@@ -25,11 +25,12 @@ export function loadTables(id: string, split: string | null): string[] {
 
 /**
  * Fresh, detached, index-free tables for savepoint `id` to be loaded from several connections (which is why they
- * are created and committed on their own). With a split point, the savepoint's table is itself partitioned by
- * address range into two halves, `[-∞, split)` and `[split, ∞)`, each loaded and indexed by its own connection in
- * parallel. The CHECKs let the attaches skip their validation scans.
+ * are created and committed on their own; an import, on one client, creates its table in its transaction). With
+ * a split point, the savepoint's table is itself partitioned by address range into two halves, `[-∞, split)` and
+ * `[split, ∞)`, each loaded and indexed by its own connection in parallel. The CHECKs let the attaches skip their
+ * validation scans.
  */
-export async function createLoadTables(pool: pg.Pool, id: string, split: string | null): Promise<string[]> {
+export async function createLoadTables(pool: pg.Pool | pg.PoolClient, id: string, split: string | null): Promise<string[]> {
   const t = savepointTable(id);
   const own = `CONSTRAINT "${t}_id" CHECK (savepoint_id = '${id}'::uuid)`;
   await pool.query(`DROP TABLE IF EXISTS "${t}", "${t}_0", "${t}_1"`);
@@ -66,7 +67,7 @@ export async function attachLoadTables(c: pg.ClientBase, id: string, split: stri
   await c.query(`ALTER TABLE savepoint_address ATTACH PARTITION "${t}" FOR VALUES IN ('${id}')`);
 }
 
-/** The partition of a savepoint written in one transaction (import): created attached, filled through the parent. */
+/** The partition of a savepoint written in one transaction: created attached, filled through the parent. */
 export async function createPartition(c: pg.ClientBase, id: string): Promise<void> {
   const t = savepointTable(id);
   await c.query(`CREATE TABLE "${t}" PARTITION OF savepoint_address FOR VALUES IN ('${id}')`);

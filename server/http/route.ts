@@ -16,7 +16,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
 type BodyOf<S extends RouteSpec> = S["body"] extends z.ZodType
   ? z.output<S["body"]>
-  : S["body"] extends { binary: true }
+  : S["body"] extends { stream: true }
+    ? AsyncIterable<Uint8Array>
+    : S["body"] extends { binary: true }
     ? Buffer
     : S["body"] extends { raw: string }
       ? string
@@ -98,10 +100,32 @@ function checkBodyText(body: unknown): void {
   if (hit) throw invalid(["body", ...hit.path].join("."), hit.problem);
 }
 
+/**
+ * The body as it arrives, for a route that reads it as a stream: payload-too-large as soon as more than `limit`
+ * bytes have come, whether or not a Content-Length said so. Stopping early cancels the rest of the body.
+ */
+async function* streamBody(req: Request, limit: number): AsyncGenerator<Uint8Array, void, undefined> {
+  if (!req.body) return;
+  const reader = req.body.getReader();
+  let n = 0;
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) return;
+      n += r.value.byteLength;
+      if (n > limit) throw new AppError("payload-too-large", `the body is larger than ${limit} bytes`);
+      yield r.value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
 async function readBody(req: Request, spec: RouteSpec, limit: number): Promise<unknown> {
   if (!spec.body) return undefined;
   const len = Number(req.headers.get("content-length") ?? 0);
   if (len > limit) throw new AppError("payload-too-large", `the body is ${len} bytes; the limit is ${limit}`);
+  if ("raw" in spec.body && spec.body.stream) return streamBody(req, limit);
   const bytes = Buffer.from(await req.arrayBuffer());
   if (bytes.length > limit) throw new AppError("payload-too-large", `the body is larger than ${limit} bytes`);
   if ("raw" in spec.body) return spec.body.binary ? bytes : bytes.toString("utf8");

@@ -241,7 +241,7 @@ describe("import", () => {
     expect(reason(5)).toMatch(/function type nobody\/thing is not bound to application "showcase"/);
     expect(reason(6)).toBe('value "an_int" is registered as io.statefun.types/int by showcase/storage, not io.statefun.types/string');
     expect(reason(7)).toMatch(/^timer showcase\/messaging\/m1@\S+ is not a delayed message of showcase\/messaging\/m2/);
-    expect(reason(8)).toBe("address: must be an address namespace/type/id");
+    expect(reason(8)).toBe('address: the target "no-slashes" must be namespace/type/id');
     expect(reason(10)).toMatch(/version 0 means never committed/);
 
     // the header: present, first, of this format and version; its counts catch a truncated file
