@@ -13,8 +13,8 @@ export interface Child {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `cmd` with a minimal environment (plus `env`), keeping the last 10 kB of its output. */
-export function launch(name: string, cmd: string, args: string[], env: Record<string, string> = {}): Child {
-  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export function launch(name: string, cmd: string, args: string[], env: Record<string, string> = {}, cwd?: string): Child {
+  const proc = spawn(cmd, args, { cwd, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "production", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const keep = (d: Buffer) => (out = (out + d.toString()).slice(-10_000));
   proc.stdout!.on("data", keep);
