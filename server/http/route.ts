@@ -77,6 +77,12 @@ function checkPathText(params: Record<string, unknown>): void {
     }
 }
 
+/** A route's path parameters, checked and parsed: the route handlers and the lean ingress listener answer alike. */
+export function parseParams<S extends RouteSpec>(spec: S, raw: Record<string, unknown>): Infer<S["params"]> {
+  checkPathText(raw);
+  return (spec.params ? parse(spec.params, raw, "path") : undefined) as Infer<S["params"]>;
+}
+
 /**
  * The contract's query parameters, each given at most once (`?dryRun=true&dryRun=false` must not mean whichever
  * the parser happens to keep) and free of control characters, NUL and lone surrogates.
@@ -191,8 +197,7 @@ export function handler<S extends RouteSpec>(spec: S, fn: (input: HandlerInput<S
       }
       const auth = await authorize(ctx, spec, req.headers, req.url);
       const rawParams = next?.params ? await next.params : {};
-      checkPathText(rawParams);
-      const params = spec.params ? parse(spec.params, rawParams, "path") : undefined;
+      const params = parseParams(spec, rawParams);
       const url = new URL(req.url);
       const query = spec.query ? parse(spec.query, queryOf(url, spec.query), "query") : undefined;
       const rawBody = await readBody(req, spec, spec.maxBytes ?? MAX_BODY_BYTES);

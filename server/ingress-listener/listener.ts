@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { api, type RouteSpec } from "../contracts/api";
 import type { Ctx } from "../context";
 import { AppError, statusOf } from "../errors";
-import { authorize, errorBody, parse, unexpectedError } from "../http/route";
+import { authorize, errorBody, parseParams, unexpectedError } from "../http/route";
 import { sendBatch, sendOne } from "../dispatch/ingress-http";
 import type { HeaderSource } from "../auth/authenticate";
 
@@ -91,7 +91,7 @@ export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerR
     const { spec } = r;
     const headers = headerSource(req);
     await authorize(ctx, spec, headers, `http://${req.headers.host ?? "localhost"}${req.url ?? "/"}`);
-    const params = spec.params ? parse(spec.params, r.params ?? {}, "path") : undefined;
+    const params = parseParams(spec, r.params ?? {});
     const body = await readBody(req, spec.maxBytes ?? 1024 * 1024);
     if (spec === api.sendBatch) return send(res, spec.status ?? 200, await sendBatch(ctx, body.toString("utf8")));
     const a = params as { namespace: string; type: string; id: string };
