@@ -11,4 +11,8 @@ export function proxy(request: NextRequest): Response | undefined {
   return segment === null ? undefined : undecodableResponse(segment);
 }
 
-export const config = { matcher: ["/api/:path*"] };
+/**
+ * Only paths holding a `%`: Next buffers the body of every request the proxy runs for (and cuts it at
+ * proxyClientMaxBodySize), so a savepoint import or an NDJSON batch must never pass through it.
+ */
+export const config = { matcher: [{ source: "/api/(.*%.*)" }] };
