@@ -1,10 +1,10 @@
--- User names are unique regardless of case: "Admin" and "admin" would be two accounts a person reads as one, and
--- login matches a name regardless of case. Prisma's schema cannot express an index on an expression; it leaves
--- this one alone (it ignores expression indexes since 4.1) and the plain unique index on "username" stays.
+-- User names are unique regardless of case: Admin and admin would be two accounts a person reads as one, and
+-- login matches a name regardless of case. The Prisma schema cannot express an index on an expression, and Prisma
+-- leaves this one alone (it ignores expression indexes since 4.1), and the plain unique index on username stays.
 --
 -- Names that already collide (possible only in a database written before this migration) must not make the
 -- migration fail and block the upgrade, nor lose an account: the oldest account of each group keeps its name,
--- each later one becomes "<name>~<its id>" (ids are unique, and ~ is outside the alphabet of created names, so the
+-- each later one becomes <name>~<its id> (ids are unique, and ~ is outside the alphabet of created names, so the
 -- new name collides with nothing), and an audit row records each rename for the admin to act on.
 WITH ranked AS (
     SELECT "id", "username",
