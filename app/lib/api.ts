@@ -41,6 +41,12 @@ function readCookie(name: string): string | null {
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
+/** The CSRF header a cookie-authenticated mutation needs, for requests not sent through apiJson (an XHR upload). */
+export function csrfHeaders(): Record<string, string> {
+  const csrf = readCookie(CSRF_COOKIE) ?? sessionCsrf;
+  return csrf ? { [CSRF_HEADER]: csrf } : {};
+}
+
 export interface RequestOptions {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Sent as JSON unless `contentType` says otherwise (then it must be a string). */
@@ -72,10 +78,7 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
       body = JSON.stringify(opts.body);
     }
   }
-  if (MUTATING.has(method)) {
-    const csrf = readCookie(CSRF_COOKIE) ?? sessionCsrf;
-    if (csrf) headers[CSRF_HEADER] = csrf;
-  }
+  if (MUTATING.has(method)) Object.assign(headers, csrfHeaders());
   let res: Response;
   try {
     res = await fetch(withQuery(path, opts.query), { method, headers, body, credentials: "same-origin", signal: opts.signal });
@@ -88,13 +91,17 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
 }
 
 async function toApiError(res: Response): Promise<ApiError> {
-  const text = await res.text().catch(() => "");
+  return parseApiError(res.status, res.statusText, await res.text().catch(() => ""));
+}
+
+/** An error answer's body as an ApiError (also for answers read without fetch, such as an XHR upload's). */
+export function parseApiError(status: number, statusText: string, text: string): ApiError {
   try {
     const parsed = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
     const err = parsed.error;
     if (err && typeof err.message === "string")
       return new ApiError(
-        res.status,
+        status,
         typeof err.code === "string" ? err.code : "error",
         err.message,
         err.details && typeof err.details === "object" ? (err.details as Record<string, unknown>) : undefined,
@@ -102,7 +109,7 @@ async function toApiError(res: Response): Promise<ApiError> {
   } catch {
     // not JSON: fall through to the status line
   }
-  return new ApiError(res.status, "http-" + res.status, `The server answered ${res.status} ${res.statusText}`.trim());
+  return new ApiError(status, "http-" + status, `The server answered ${status} ${statusText}`.trim());
 }
 
 /** JSON in, JSON out. */
