@@ -2,6 +2,13 @@ import type { z } from "zod";
 import type { SessionInfo as SessionInfoSchema } from "@/server/contracts/auth";
 import type { AuditEvent as AuditEventSchema, AuditPage as AuditPageSchema, Health as HealthSchema } from "@/server/contracts/operations";
 import type { ApplicationDetail as ApplicationDetailSchema } from "@/server/contracts/registry";
+import type {
+  ControlJobView as ControlJobSchema,
+  Diff as SavepointDiffSchema,
+  DiffEntry as SavepointDiffEntrySchema,
+  RollbackResult as RollbackResultSchema,
+  Savepoint as SavepointSchema,
+} from "@/server/contracts/savepoints";
 
 export type { Application, Endpoint, EndpointInput, DeclaredState, ModuleDiff, ProbeResult } from "@/server/contracts/registry";
 export type { Principal, Role } from "@/server/contracts/auth";
@@ -11,3 +18,8 @@ export type ApplicationDetail = z.infer<typeof ApplicationDetailSchema>;
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export type AuditPage = z.infer<typeof AuditPageSchema>;
 export type Health = z.infer<typeof HealthSchema>;
+export type Savepoint = z.infer<typeof SavepointSchema>;
+export type SavepointDiff = z.infer<typeof SavepointDiffSchema>;
+export type SavepointDiffEntry = z.infer<typeof SavepointDiffEntrySchema>;
+export type RollbackResult = z.infer<typeof RollbackResultSchema>;
+export type ControlJob = z.infer<typeof ControlJobSchema>;

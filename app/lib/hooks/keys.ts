@@ -7,4 +7,8 @@ export const keys = {
   application: (app: string) => ["application", app] as const,
   module: (app: string) => ["application", app, "module"] as const,
   audit: ["audit"] as const,
+  savepoints: (app: string) => ["application", app, "savepoints"] as const,
+  savepoint: (id: string) => ["savepoint", id] as const,
+  savepointDiff: (id: string, against: string, cursor: string | null) => ["savepoint", id, "diff", { against, cursor }] as const,
+  job: (jobId: string) => ["job", jobId] as const,
 };
