@@ -39,3 +39,19 @@ export function formatRelative(iso: string, now = Date.now()): string {
 }
 
 export const plural = (n: number, one: string, many = one + "s") => `${n} ${n === 1 ? one : many}`;
+
+const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
+/** Bytes with a binary unit: "512 B", "1.5 KiB", "12 MiB". */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "—";
+  let v = n;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(Math.abs(v) < 10 ? 1 : 0)} ${BYTE_UNITS[u]}`;
+}
+
+/** A count with the locale's digit grouping. */
+export const formatCount = (n: number) => n.toLocaleString();
