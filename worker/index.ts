@@ -38,7 +38,7 @@ const roles = ["registry", "dispatch", "egress-webhook", "control", ...(checkpoi
 const beat = async () => {
   try {
     await registry.refreshIfStale();
-    await writeHeartbeat(ctx, { id, startedAt, registryVersion: registry.current.version, roles });
+    await writeHeartbeat(ctx, { id, startedAt, registryVersion: registry.current.version, roles, groupsHeld: dispatch.stats.groupsHeld });
   } catch (e) {
     ctx.log.warn({ err: e }, "heartbeat failed; retrying");
   }

@@ -35,12 +35,15 @@ export const Worker = z.object({
   lastSeenAt: z.string(),
   registryVersion: z.number().int(),
   roles: z.array(z.string()),
+  /** Dispatch partition groups (0 … dispatchGroups-1) the worker held at its last heartbeat, ascending. */
+  groupsHeld: z.array(z.number().int()),
 });
 export const Health = z.object({
   status: z.enum(["ok", "degraded", "down"]),
   postgres: Check,
   redis: Check,
-  workers: z.object({ live: z.number().int(), list: z.array(Worker) }),
+  /** `dispatchGroups`: how many partition groups the data plane has (DISPATCH_GROUPS); each is held by at most one worker at a time. */
+  workers: z.object({ live: z.number().int(), list: z.array(Worker), dispatchGroups: z.number().int() }),
   registryVersion: z.number().int(),
   /** The checkpointer's progress; null before any checkpointer ran. */
   checkpoint: CheckpointLag.nullable(),
