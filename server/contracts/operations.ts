@@ -47,6 +47,8 @@ export const Health = z.object({
   registryVersion: z.number().int(),
   /** The checkpointer's progress; null before any checkpointer ran. */
   checkpoint: CheckpointLag.nullable(),
+  /** CHECKPOINT_LAG_CAP_MS: past this lag claiming pauses and status is degraded (0: no cap). */
+  checkpointLagCapMs: z.number().int(),
   /**
    * Addresses whose changes the checkpoint set aside (cp_quarantine: Postgres could not store them; the rest kept
    * flowing): how many, and the most recent with their error. null when Postgres is down.

@@ -39,5 +39,5 @@ export async function checkHealth(ctx: Ctx) {
   // past the lag cap, claiming pauses (LagGate) and a Redis loss would cost more than the cap promises
   const lagging = checkpoint !== null && ctx.env.CHECKPOINT_LAG_CAP_MS > 0 && checkpoint.lagMs > ctx.env.CHECKPOINT_LAG_CAP_MS;
   const status = !postgres.ok || !redis.ok ? "down" : workers.length === 0 || lagging ? "degraded" : "ok";
-  return { status, postgres, redis, workers: { live: workers.length, list: workers, dispatchGroups: ctx.env.DISPATCH_GROUPS }, registryVersion, checkpoint, quarantine } as const;
+  return { status, postgres, redis, workers: { live: workers.length, list: workers, dispatchGroups: ctx.env.DISPATCH_GROUPS }, registryVersion, checkpoint, checkpointLagCapMs: ctx.env.CHECKPOINT_LAG_CAP_MS, quarantine } as const;
 }

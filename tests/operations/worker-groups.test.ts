@@ -21,6 +21,7 @@ describe("GET /api/health: the partition groups each worker holds", () => {
       return list.length === 1 && list[0].groupsHeld.length === 4 ? res.json : null;
     }, 20_000, 100);
     expect(health.workers.dispatchGroups).toBe(4);
+    expect(health.checkpointLagCapMs).toBe(env.ctx.env.CHECKPOINT_LAG_CAP_MS);
     expect(health.workers.list[0].groupsHeld).toEqual([0, 1, 2, 3]);
     const own = await w.view();
     expect(own.dispatch.groupsHeld).toEqual([0, 1, 2, 3]);
