@@ -56,11 +56,12 @@ export function ApplicationView({ app }: { app: string }) {
           </div>
           <p className="subtitle">{a.description || "No description."}</p>
         </div>
-        {hasRole(role, "operator") ? (
-          <div className="row">
-            <PauseToggle app={a.name} paused={a.paused} />
-          </div>
-        ) : null}
+        <div className="row">
+          <Link className="btn" href={`/applications/${encodeURIComponent(a.name)}/savepoints`}>
+            Savepoints
+          </Link>
+          {hasRole(role, "operator") ? <PauseToggle app={a.name} paused={a.paused} /> : null}
+        </div>
       </div>
 
       <section className="card" aria-label="Overview">
