@@ -34,6 +34,8 @@ export const statusOf: Record<ErrorCode, number> = {
   "unknown-state": 400,
   "not-parked": 409,
   "already-exists": 409,
+  // binding the types would take them (and their savepoints and rollbacks) from another application: ?move=true
+  "function-type-bound-elsewhere": 409,
   conflict: 409,
   "version-conflict": 409,
   "endpoint-unreachable": 422,

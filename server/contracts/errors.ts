@@ -23,6 +23,7 @@ export const errorCodes = [
   "unknown-state",
   "not-parked",
   "already-exists",
+  "function-type-bound-elsewhere",
   "conflict",
   "version-conflict",
   "endpoint-unreachable",

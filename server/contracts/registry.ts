@@ -109,6 +109,12 @@ export const Endpoint = z.object({
     write: z.number().int().optional(),
   }),
   declaredState: z.record(z.string(), z.array(z.lazy(() => DeclaredState))),
+  /**
+   * The function types this endpoint serves that the data plane has seen (state, a mailbox or delayed messages in
+   * the checkpoint), each with the state it registered through the protocol; for a wildcard, every such type of
+   * the namespace that no exact endpoint takes.
+   */
+  seenTypes: z.array(z.lazy(() => SeenType)),
   probedAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -118,12 +124,43 @@ export type Endpoint = z.infer<typeof Endpoint>;
 export const Ingress = z.object({ id: z.string(), kind: z.string(), spec: z.record(z.string(), z.unknown()) });
 export const Egress = z.object({ id: z.string(), kind: z.string(), spec: z.record(z.string(), z.unknown()) });
 
+const QueryFlag = z
+  .enum(["true", "false", "1", "0"])
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+
+/**
+ * `?move=true`: bind the function types even when another application binds them now (an exact `ns/name` under
+ * its `ns/*`, or a `ns/*` over its exact `ns/name` endpoints, which are then removed). Without it such a request
+ * is refused with 409 `function-type-bound-elsewhere`, whose details list the BindingConflicts.
+ */
+const MoveFlag = QueryFlag.describe(
+  "true: take function types another application binds now (they, with their savepoints and rollbacks, change owner); without it, 409 function-type-bound-elsewhere",
+);
+export const MoveQuery = z.object({ move: MoveFlag });
+
 export const ModuleQuery = z.object({
-  dryRun: z
-    .enum(["true", "false", "1", "0"])
-    .optional()
-    .transform((v) => v === "true" || v === "1"),
+  dryRun: QueryFlag,
+  move: MoveFlag,
 });
+
+/** One binding a request would take from another application (the details of 409 function-type-bound-elsewhere). */
+export const BindingConflict = z.object({
+  /** the pattern asked for in this application */
+  functions: z.string(),
+  /** the application that binds the types now, and its endpoint */
+  application: z.string(),
+  endpointId: z.string(),
+  pattern: z.string(),
+  /** the function types that change owner */
+  functionTypes: z.array(z.string()),
+  /** of those, the ones the data plane has seen (they have state, messages or timers) */
+  seen: z.array(z.string()),
+  /** a move removes that endpoint (an exact endpoint under the new wildcard); otherwise it stays, minus these types */
+  removesEndpoint: z.boolean(),
+});
+export type BindingConflict = z.infer<typeof BindingConflict>;
+export const BindingConflictDetails = z.object({ conflicts: z.array(BindingConflict) });
 
 const Change = <T extends z.ZodTypeAny>(t: T) =>
   z.object({ added: z.array(t), removed: z.array(t), changed: z.array(z.object({ before: t, after: t })), unchanged: z.number().int() });
@@ -133,6 +170,8 @@ export const ModuleDiff = z.object({
   endpoints: Change(z.record(z.string(), z.unknown())),
   ingresses: Change(z.record(z.string(), z.unknown())),
   egresses: Change(z.record(z.string(), z.unknown())),
+  /** with ?move=true: the bindings taken from other applications (to be taken, on a dry run) */
+  moves: z.array(BindingConflict).optional(),
 });
 export type ModuleDiff = z.infer<typeof ModuleDiff>;
 
@@ -149,6 +188,13 @@ export const DeclaredState = z.object({
   expireAfterMillis: z.number().int(),
 });
 export type DeclaredState = z.infer<typeof DeclaredState>;
+
+export const SeenType = z.object({
+  functionType: z.string(),
+  /** the state specs the function registered (missing-values round trip); empty when it declares none */
+  declaredState: z.array(DeclaredState),
+});
+export type SeenType = z.infer<typeof SeenType>;
 
 export const ProbeResult = z.object({
   reachable: z.boolean(),

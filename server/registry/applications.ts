@@ -6,6 +6,7 @@ import { isUniqueViolation } from "../db-errors";
 import { recordAudit } from "../audit/audit";
 import { announceRegistryChange } from "./registry-bus";
 import { toApplication, toEndpoint } from "./dto";
+import { withSeenTypes } from "./seen-types";
 
 const counts = { _count: { select: { endpoints: true, ingresses: true, egresses: true } } } as const;
 
@@ -35,7 +36,7 @@ export async function getApplication(ctx: Ctx, name: string) {
   if (!app) throw new AppError("application-not-found", `no application named "${name}"`);
   return {
     ...toApplication(app),
-    endpoints: app.endpoints.map((e) => toEndpoint(e, app.name)),
+    endpoints: await withSeenTypes(ctx, app.endpoints.map((e) => toEndpoint(e, app.name))),
     ingresses: app.ingresses.map((i) => ({ id: i.ingressId, kind: i.kind, spec: i.spec as Record<string, unknown> })),
     egresses: app.egresses.map((e) => ({ id: e.egressId, kind: e.kind, spec: e.spec as Record<string, unknown> })),
   };

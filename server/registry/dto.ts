@@ -52,7 +52,8 @@ export const toEndpointRecord = (r: EndpointRow): EndpointRecord => ({
   transportExtra: (r.transportExtra ?? {}) as Record<string, unknown>,
 });
 
-export const toEndpoint = (r: EndpointRow, application: string): Endpoint => {
+/** The stored endpoint; `seenTypes` comes from the data plane (withSeenTypes). */
+export const toEndpoint = (r: EndpointRow, application: string): Omit<Endpoint, "seenTypes"> => {
   const f = formatFlinkDuration;
   return {
     id: r.id,

@@ -12,11 +12,13 @@ import { normalizeEndpoint, toEndpointSpec, type EndpointRecord } from "./endpoi
 import { toEndpoint, toEndpointRecord } from "./dto";
 import { probeRecord } from "./probe-endpoint";
 import { hostPolicyOf } from "../net/host-policy";
+import { findBindingConflicts, refuseOrMove } from "./binding-conflicts";
+import { withSeenTypes } from "./seen-types";
 
 export async function listEndpoints(ctx: Ctx, appName: string) {
   const app = await findApplication(ctx.db, appName);
   const rows = await ctx.db.functionEndpoint.findMany({ where: { applicationId: app.id }, orderBy: { functions: "asc" } });
-  return { endpoints: rows.map((r) => toEndpoint(r, app.name)) };
+  return { endpoints: await withSeenTypes(ctx, rows.map((r) => toEndpoint(r, app.name))) };
 }
 
 async function findEndpoint(db: Ctx["db"], appId: string, endpointId: string) {
@@ -27,8 +29,10 @@ async function findEndpoint(db: Ctx["db"], appId: string, endpointId: string) {
 
 export async function getEndpoint(ctx: Ctx, appName: string, endpointId: string) {
   const app = await findApplication(ctx.db, appName);
-  return toEndpoint(await findEndpoint(ctx.db, app.id, endpointId), app.name);
+  return seen(ctx, toEndpoint(await findEndpoint(ctx.db, app.id, endpointId), app.name));
 }
+
+const seen = async (ctx: Ctx, e: ReturnType<typeof toEndpoint>) => (await withSeenTypes(ctx, [e]))[0];
 
 /** Which function type to probe: the one asked for, or the pattern itself when it names one type. */
 function probeTarget(record: EndpointRecord, input: EndpointInput): string | null {
@@ -61,13 +65,18 @@ async function conflictMessage(ctx: Ctx, functions: string): Promise<string> {
     : `${functions} is already bound by another endpoint`;
 }
 
-export async function createEndpoint(ctx: Ctx, actor: Principal, appName: string, input: EndpointInput) {
+/**
+ * Creates an endpoint. One whose pattern would take function types another application binds is refused with
+ * 409 function-type-bound-elsewhere unless `move` (binding-conflicts.ts).
+ */
+export async function createEndpoint(ctx: Ctx, actor: Principal, appName: string, input: EndpointInput, move = false) {
   const app = await findApplication(ctx.db, appName);
   const { probeFunctionType: _p, skipProbe: _s, ...spec } = input;
   const record = normalizeEndpoint(ENDPOINT_V2, spec, hostPolicyOf(ctx.env));
   const declared = await probeFor(ctx, record, input);
   try {
-    return await registryMutation(ctx, async (tx) => {
+    const created = await registryMutation(ctx, async (tx) => {
+      await refuseOrMove(tx, actor, app.name, await findBindingConflicts(ctx, tx, app.id, [record]), move);
       const row = await tx.functionEndpoint.create({
         data: {
           ...recordData(record),
@@ -79,20 +88,23 @@ export async function createEndpoint(ctx: Ctx, actor: Principal, appName: string
       await recordAudit(tx, actor, { action: "endpoint.create", targetType: "endpoint", target: `${app.name}/${record.functions}`, after: { id: row.id, ...toEndpointSpec(record), declaredState: declared ?? undefined } });
       return toEndpoint(row, app.name);
     });
+    return await seen(ctx, created);
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError("already-exists", await conflictMessage(ctx, record.functions));
     throw e;
   }
 }
 
-export async function replaceEndpoint(ctx: Ctx, actor: Principal, appName: string, endpointId: string, input: EndpointInput) {
+/** Replaces an endpoint's spec; a changed pattern is checked for bindings of other applications as on create. */
+export async function replaceEndpoint(ctx: Ctx, actor: Principal, appName: string, endpointId: string, input: EndpointInput, move = false) {
   const app = await findApplication(ctx.db, appName);
   const before = await findEndpoint(ctx.db, app.id, endpointId);
   const { probeFunctionType: _p, skipProbe: _s, ...spec } = input;
   const record = normalizeEndpoint(ENDPOINT_V2, spec, hostPolicyOf(ctx.env));
   const declared = await probeFor(ctx, record, input);
   try {
-    return await registryMutation(ctx, async (tx) => {
+    const replaced = await registryMutation(ctx, async (tx) => {
+      if (record.functions !== before.functions) await refuseOrMove(tx, actor, app.name, await findBindingConflicts(ctx, tx, app.id, [record]), move);
       const row = await tx.functionEndpoint.update({
         where: { id: before.id },
         data: {
@@ -109,6 +121,7 @@ export async function replaceEndpoint(ctx: Ctx, actor: Principal, appName: strin
       });
       return toEndpoint(row, app.name);
     });
+    return await seen(ctx, replaced);
   } catch (e) {
     if (isUniqueViolation(e)) throw new AppError("already-exists", await conflictMessage(ctx, record.functions));
     throw e;
@@ -131,10 +144,11 @@ export async function reprobeEndpoint(ctx: Ctx, actor: Principal, appName: strin
   const row = await findEndpoint(ctx.db, app.id, endpointId);
   const record = toEndpointRecord(row);
   const declared = await probeFor(ctx, record, { functions: record.functions, urlPathTemplate: record.urlPathTemplate, probeFunctionType: functionType });
-  return registryMutation(ctx, async (tx) => {
+  const probed = await registryMutation(ctx, async (tx) => {
     const merged = { ...(row.declaredState as Record<string, DeclaredState[]>), ...declared };
     const updated = await tx.functionEndpoint.update({ where: { id: row.id }, data: { declaredState: merged as Prisma.InputJsonValue, probedAt: ctx.now() } });
     await recordAudit(tx, actor, { action: "endpoint.probe", targetType: "endpoint", target: `${app.name}/${record.functions}`, after: { functionType, declaredState: declared?.[functionType] } });
     return toEndpoint(updated, app.name);
   });
+  return seen(ctx, probed);
 }

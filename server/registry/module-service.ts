@@ -12,6 +12,7 @@ import { parseModuleYaml, type ParsedModule } from "./module/parse-module";
 import { emitModuleYaml } from "./module/emit-module";
 import { diffModule } from "./module/diff-module";
 import { hostPolicyOf } from "../net/host-policy";
+import { findBindingConflicts, refuseOrMove, refuseUnlessMove } from "./binding-conflicts";
 
 async function currentModule(tx: Tx | Ctx["db"], applicationId: string): Promise<ParsedModule> {
   const [endpoints, ingresses, egresses] = await Promise.all([
@@ -32,11 +33,16 @@ export async function exportModule(ctx: Ctx, appName: string): Promise<string> {
   return `# StateFun module (format 3.1) exported by Statehouse from application "${app.name}"\n${emitModuleYaml(m)}`;
 }
 
+/** The module's endpoints whose patterns the application does not bind yet: only these can take types from others. */
+const newBindings = (current: ParsedModule, next: ParsedModule) => next.endpoints.filter((e) => !current.endpoints.some((c) => c.functions === e.functions));
+
 /**
  * Replaces the application's endpoints, ingresses and egresses with the module's. Endpoints are matched by
- * their `functions` pattern, so an unchanged endpoint keeps its id and what its probe learned.
+ * their `functions` pattern, so an unchanged endpoint keeps its id and what its probe learned. A new pattern
+ * that would take function types another application binds is refused (409 function-type-bound-elsewhere, on
+ * a dry run too) unless `move`.
  */
-export async function importModule(ctx: Ctx, actor: Principal, appName: string, yamlText: string, dryRun: boolean): Promise<ModuleDiff> {
+export async function importModule(ctx: Ctx, actor: Principal, appName: string, yamlText: string, dryRun: boolean, move = false): Promise<ModuleDiff> {
   if (yamlText.trim() === "") throw new AppError("invalid-module", "the module is empty; send a StateFun module YAML (format 3.1) as the body");
   const next = parseModuleYaml(yamlText, hostPolicyOf(ctx.env));
   // An empty module would silently unbind every function of the application; deleting endpoints is explicit.
@@ -45,13 +51,14 @@ export async function importModule(ctx: Ctx, actor: Principal, appName: string, 
   const app = await findApplication(ctx.db, appName);
   // A dry run refuses what applying would: bindings held by another application too, not only the YAML.
   if (dryRun) {
-    const taken = await boundElsewhere(ctx, app.id, next);
-    if (taken) throw taken;
-    return { applied: false, ...diffModule(await currentModule(ctx.db, app.id), next) };
+    const current = await currentModule(ctx.db, app.id);
+    const moves = refuseUnlessMove(await findBindingConflicts(ctx, ctx.db, app.id, newBindings(current, next)), app.name, move);
+    return { applied: false, ...diffModule(current, next), ...(move ? { moves } : {}) };
   }
   try {
     return await registryMutation(ctx, async (tx) => {
       const current = await currentModule(tx, app.id);
+      const moves = await refuseOrMove(tx, actor, app.name, await findBindingConflicts(ctx, tx, app.id, newBindings(current, next)), move);
       const diff = diffModule(current, next);
       const keep = next.endpoints.map((e) => e.functions);
       await tx.functionEndpoint.deleteMany({ where: { applicationId: app.id, functions: { notIn: keep } } });
@@ -74,23 +81,16 @@ export async function importModule(ctx: Ctx, actor: Principal, appName: string, 
         before: summary(current),
         after: { ...summary(next), added: diff.endpoints.added.length, removed: diff.endpoints.removed.length, changed: diff.endpoints.changed.length },
       });
-      return { applied: true, ...diff };
+      return { applied: true, ...diff, ...(move ? { moves } : {}) };
     });
   } catch (e) {
-    if (isUniqueViolation(e)) throw (await boundElsewhere(ctx, app.id, next)) ?? new AppError("already-exists", "the module binds function types already bound by another endpoint");
+    // a pattern bound meanwhile by another application (the check above names it), or by this one
+    if (isUniqueViolation(e)) {
+      await findBindingConflicts(ctx, ctx.db, app.id, next.endpoints);
+      throw new AppError("already-exists", "the module binds function types already bound by another endpoint");
+    }
     throw e;
   }
-}
-
-/** The module's `functions` patterns another application's endpoints already bind (each is bound once), as the 409. */
-async function boundElsewhere(ctx: Ctx, applicationId: string, next: ParsedModule): Promise<AppError | null> {
-  const taken = await ctx.db.functionEndpoint.findMany({
-    where: { functions: { in: next.endpoints.map((x) => x.functions) }, applicationId: { not: applicationId } },
-    include: { application: true },
-  });
-  if (taken.length === 0) return null;
-  const which = taken.map((t) => `${t.functions} (application "${t.application.name}")`).join(", ");
-  return new AppError("already-exists", `the module binds function types already bound elsewhere: ${which}`);
 }
 
 const summary = (m: ParsedModule) => ({

@@ -23,10 +23,10 @@ describe("OpenAPI document", () => {
     const body = create.requestBody.content["application/json"].schema;
     expect(body.required).toEqual(expect.arrayContaining(["functions", "urlPathTemplate"]));
     expect(body.properties.functions.pattern).toBeDefined();
-    expect(create.parameters).toEqual([expect.objectContaining({ name: "app", in: "path", required: true })]);
+    expect(create.parameters).toEqual([expect.objectContaining({ name: "app", in: "path", required: true }), expect.objectContaining({ name: "move", in: "query", required: false })]);
     const module = doc.paths["/api/v1/applications/{app}/module"].put;
     expect(Object.keys(module.requestBody.content)).toEqual(["application/yaml"]);
-    expect(module.parameters.map((p: { name: string }) => p.name)).toEqual(["app", "dryRun"]);
+    expect(module.parameters.map((p: { name: string }) => p.name)).toEqual(["app", "dryRun", "move"]);
   });
 
   it("is served without credentials at /api/v1/openapi.json", async () => {

@@ -12,4 +12,4 @@ export const GET = handler(api.getModule, async ({ ctx, params }) =>
     },
   }),
 );
-export const PUT = handler(api.putModule, ({ ctx, principal, params, query, body }) => importModule(ctx, principal, params.app, body, query.dryRun));
+export const PUT = handler(api.putModule, ({ ctx, principal, params, query, body }) => importModule(ctx, principal, params.app, body, query.dryRun, query.move));
