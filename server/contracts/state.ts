@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AddressParams } from "./messages";
-import { StateName, Typename } from "./names";
+import { AddressId, idProblem, StateName, Typename } from "./names";
 import { isBase64 } from "./common";
 
 /** `{namespace}/{type}` of a function type, as in the ingress path. */
@@ -10,25 +10,63 @@ export const StateAddressParams = AddressParams;
 /** Opaque page cursors are base64url JSON; the bound only keeps a forged one from costing anything. */
 const PageCursor = z.string().max(4096).regex(/^[A-Za-z0-9_-]+$/, { message: "must be a cursor returned by a previous page" });
 
+/** An id prefix: empty (every id), or text an id could start with. */
+const IdPrefix = z
+  .string()
+  .max(1000)
+  .superRefine((s, ctx) => {
+    const p = s === "" ? null : idProblem(s, "the prefix");
+    if (p) ctx.addIssue({ code: "custom", message: p });
+  });
+
 export const StateListQuery = z.object({
-  /** Only ids starting with this (taken literally: `*`, `?` and `[` are not wildcards). */
-  prefix: z.string().max(1000).optional(),
+  /** Only ids starting with this (taken literally: `*`, `?`, `%` and `[` are not wildcards). */
+  prefix: IdPrefix.optional(),
   cursor: PageCursor.optional(),
+  /**
+   * Jump to this exact id: the page starts at it, or at the first id after it when there is no such address
+   * (`found` says which). Looked up in Redis too, so an address younger than the checkpoint is found. Not with `cursor`.
+   */
+  id: AddressId.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
+
+/**
+ * What dispatch is doing with an address right now, read from Redis for the page's rows: `parked` (a call failed; it
+ * waits for an operator), `in-flight` (a worker holds it: a call is running), `held` (its application is paused),
+ * `waiting` (ready, but its endpoint's share of call slots is taken), `scheduled` (ready, queued for a worker), `idle`.
+ */
+export const AddressStatus = z.enum(["idle", "scheduled", "in-flight", "waiting", "parked", "held"]);
+export type AddressStatus = z.infer<typeof AddressStatus>;
 
 export const AddressSummary = z.object({
   id: z.string(),
   address: z.string(),
+  /** Live, from Redis. */
   version: z.number().int(),
   /** Last commit or patch (ms precision); null when nothing was committed yet (only messages queued). */
   updatedAt: z.string().nullable(),
   parked: z.boolean(),
+  status: AddressStatus,
+  /** Messages queued for the address (live). */
+  mailboxLength: z.number().int(),
+  /** The version the checkpoint holds (behind `version` for a change younger than the last round); null: not in the checkpoint yet. */
+  checkpointedVersion: z.number().int().nullable(),
 });
 export const AddressPage = z.object({
+  /** Sorted by id in code point order (the ids' UTF-8 bytes). */
   addresses: z.array(AddressSummary),
-  /** Pass back as `cursor` for the next page; null when the whole key space was scanned. */
+  /** Pass back as `cursor` for the next page; null at the end. */
   next: z.string().nullable(),
+  /** Pass back as `cursor` for the page before this one; null on the first page. */
+  prev: z.string().nullable(),
+  /** With `id`: whether that address exists (it is then the first row). */
+  found: z.boolean().optional(),
+  /**
+   * The listing is read from the checkpoint, which follows Redis by about a second: an address whose first change
+   * is younger than the last checkpoint round is listed after the next one. null: no checkpointer has run yet.
+   */
+  checkpoint: z.object({ lagMs: z.number().int(), pending: z.number().int() }).nullable(),
 });
 
 export const ValueKind = z.enum(["absent", "primitive", "protobuf", "json", "text", "binary"]);
