@@ -209,11 +209,17 @@ export const FunctionType = z.object({
   /** null: seen by the data plane but no endpoint binds it now */
   pattern: z.string().nullable(),
   endpointId: z.string().nullable(),
+  /** The binding endpoint's URL template; null when none binds the type. */
+  endpointUrl: z.string().nullable(),
   application: z.string().nullable(),
   paused: z.boolean(),
+  /** Addresses with at least one commit: a counter the data-plane scripts keep (no scan); patched-only addresses are not counted. */
   addresses: z.number().int(),
+  /** Messages queued for the type's addresses (the scripts' counter). */
   backlog: z.number().int(),
   parked: z.number().int(),
+  /** True when `parked` is estimated from a sample of each partition's parked set (many parked addresses in all). */
+  parkedEstimated: z.boolean(),
 });
 
 export const ApplicationDetail = Application.extend({
