@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AddressParams } from "./messages";
-import { AddressId, idProblem, StateName, Typename } from "./names";
+import { AddressId, FunctionTypeString, idProblem, PlainText, StateName, Typename } from "./names";
 import { isBase64 } from "./common";
 
 /** `{namespace}/{type}` of a function type, as in the ingress path. */
@@ -210,6 +210,10 @@ export const History = z.object({
 export const ParkedQuery = z.object({
   cursor: PageCursor.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  /** Only addresses of this function type (`namespace/type`). */
+  functionType: FunctionTypeString.optional(),
+  /** Only addresses whose park error contains this text (case-insensitive). */
+  error: PlainText("the error filter").min(1).max(500).optional(),
 });
 export const ParkedAddress = z.object({
   address: z.string(),
@@ -221,7 +225,18 @@ export const ParkedAddress = z.object({
   attempts: z.number().int(),
   mailboxLength: z.number().int(),
 });
-export const ParkedPage = z.object({ parked: z.array(ParkedAddress), next: z.string().nullable() });
+export const ParkedPage = z.object({
+  parked: z.array(ParkedAddress),
+  /**
+   * Pass as `cursor` for the next page; null at the end. A filtered page examines at most PARKED_SCAN_MAX parked
+   * addresses, so it may hold fewer than `limit` rows (even none) and still have a `next`.
+   */
+  next: z.string().nullable(),
+  /** Parked addresses this page examined (matching the filter or not). */
+  scanned: z.number().int(),
+});
+/** The most parked addresses one page of GET /api/v1/parked examines when a filter skips most of them. */
+export const PARKED_SCAN_MAX = 10_000;
 
 export const UnparkResult = z.object({
   address: z.string(),
