@@ -15,6 +15,12 @@ export const EgressQuery = z.object({
   /** Only records after this id (exclusive). */
   after: StreamId.optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /**
+   * `end`: the newest `limit` records (of the topic, if given) instead of the oldest, still oldest first in the
+   * page, with `tail` at the stream's newest record: a live tail opens with it, then polls with `after=<tail>`.
+   * Not combined with `after`.
+   */
+  from: z.enum(["start", "end"]).default("start"),
 });
 
 export const EgressRecordView = z.object({

@@ -61,19 +61,48 @@ async function resolveApplication(ctx: Ctx, egressId: string, application?: stri
 }
 
 /**
+ * The newest `limit` records (of `topic`, when given), scanning back from the end at most MAX_SCANNED entries;
+ * returned oldest first, with `tail` at the newest entry of the stream whatever its topic.
+ */
+async function readNewest(ctx: Ctx, stream: string, topic: string | undefined, limit: number) {
+  const newestFirst: RecordView[] = [];
+  let tail: string | null = null;
+  let end = "+";
+  let scanned = 0;
+  while (newestFirst.length < limit && scanned < MAX_SCANNED) {
+    const count = Math.min(BATCH, MAX_SCANNED - scanned);
+    const rows = await ctx.redis.xrevrangeBuffer(stream, end, "-", "COUNT", count);
+    for (const [idBuf, fields] of rows) {
+      scanned++;
+      const id = idBuf.toString();
+      tail ??= id;
+      end = `(${id}`;
+      if (topic !== undefined && field(fields, "topic")?.toString("utf8") !== topic) continue;
+      newestFirst.push(toRecord(id, fields));
+      if (newestFirst.length === limit) break;
+    }
+    if (rows.length < count) break; // the start of the stream
+  }
+  return { records: newestFirst.reverse(), next: null, tail };
+}
+
+/**
  * Records of one application's egress stream, oldest first, after a cursor (exclusive), optionally only one
  * topic. The scan is bounded; `next` continues where it stopped, `tail` is where to poll for newer records.
  */
 export async function readEgress(
   ctx: Ctx,
   p: { namespace: string; name: string },
-  q: { application?: string; topic?: string; after?: string; limit: number },
+  q: { application?: string; topic?: string; after?: string; limit: number; from?: "start" | "end" },
 ): Promise<z.infer<typeof EgressPage>> {
   const egressId = `${p.namespace}/${p.name}`;
   const after = q.after === undefined ? undefined : parseStreamId(q.after, "query.after");
+  if (q.from === "end" && q.after !== undefined)
+    throw new AppError("validation-failed", "query.from: from=end reads the newest records and takes no `after`; poll newer ones with after=<tail> alone", { field: "from" });
   const { application, kind } = await resolveApplication(ctx, egressId, q.application);
-  if (after && isMaxStreamId(after)) return { application, egress: egressId, egressKind: kind, records: [], next: null, tail: q.after! };
   const stream = planeOf(ctx).keys.egress(application, egressId);
+  if (q.from === "end") return { application, egress: egressId, egressKind: kind, ...(await readNewest(ctx, stream, q.topic, q.limit)) };
+  if (after && isMaxStreamId(after)) return { application, egress: egressId, egressKind: kind, records: [], next: null, tail: q.after! };
   const records: RecordView[] = [];
   let start = q.after ? `(${q.after}` : "-";
   let tail: string | null = q.after ?? null;
