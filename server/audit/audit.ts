@@ -52,7 +52,7 @@ export async function recordAuditPg(c: pg.PoolClient, actor: Principal, e: Audit
 
 export async function listAudit(
   db: Db,
-  q: { cursor?: string; limit: number; targetType?: string; target?: string },
+  q: { cursor?: string; limit: number; targetType?: string; target?: string; actor?: string },
 ) {
   const before = q.cursor ? BigInt(q.cursor) : undefined;
   const rows = await db.auditEvent.findMany({
@@ -60,6 +60,7 @@ export async function listAudit(
       ...(before !== undefined ? { id: { lt: before } } : {}),
       ...(q.targetType ? { targetType: q.targetType } : {}),
       ...(q.target ? { target: q.target } : {}),
+      ...(q.actor ? { actor: q.actor } : {}),
     },
     orderBy: { id: "desc" },
     take: q.limit + 1,

@@ -23,6 +23,8 @@ export const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   targetType: z.string().max(100).optional(),
   target: z.string().max(2000).optional(),
+  /** Exactly as the events show it: `user:<name>`, `token:<name>`, `admin-token`, `system:…`, `anonymous:<client>`. */
+  actor: z.string().max(300).optional(),
 });
 export const AuditPage = z.object({ events: z.array(AuditEvent), next: z.string().nullable() });
 
