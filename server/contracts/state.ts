@@ -207,6 +207,34 @@ export const History = z.object({
   scanned: z.number().int(),
 });
 
+export const TimersQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+/** A delayed message waiting in the sender's partition until it is due. */
+export const PendingTimer = z.object({
+  /** `<sender address>@<version>#d<i>`: the sender's commit that scheduled it. */
+  id: z.string(),
+  /** `ns/type/id` it will be delivered to. */
+  target: z.string(),
+  dueAt: z.string(),
+  /** The cancellation token it was sent with, if any. */
+  token: z.string().nullable(),
+  typename: z.string(),
+  kind: ValueKind,
+  value: z.unknown().optional(),
+  base64: z.string(),
+  sizeBytes: z.number().int(),
+});
+export const PendingTimers = z.object({
+  address: z.string(),
+  /** Delayed messages this address sent that are not yet due, soonest first. */
+  timers: z.array(PendingTimer),
+  /** False when the partition holds more delayed messages than one read examines (then the list may miss some). */
+  complete: z.boolean(),
+  /** More matched than `limit`: the soonest `limit` are returned. */
+  truncated: z.boolean(),
+});
+
 export const ParkedQuery = z.object({
   cursor: PageCursor.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

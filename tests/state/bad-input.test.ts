@@ -44,6 +44,7 @@ describe("the state, parked and egress routes answer bad input with a 4xx, never
       "GET /api/v1/state/{namespace}/{type}",
       "GET /api/v1/state/{namespace}/{type}/{id}",
       "GET /api/v1/state/{namespace}/{type}/{id}/history",
+      "GET /api/v1/state/{namespace}/{type}/{id}/timers",
       "PATCH /api/v1/state/{namespace}/{type}/{id}",
       "POST /api/v1/parked/{namespace}/{type}/{id}/resume",
       "POST /api/v1/parked/{namespace}/{type}/{id}/skip",
@@ -67,6 +68,7 @@ describe("the state, parked and egress routes answer bad input with a 4xx, never
     const bad: Record<string, Array<Record<string, string>>> = {
       "GET /api/v1/state/{namespace}/{type}": [{ limit: "0" }, { limit: "501" }, { limit: "x" }, { cursor: "!!" }, { cursor: "eyJ4IjoxfQ" }, { prefix: "p".repeat(1001) }, { cursor: "a".repeat(5000) }],
       "GET /api/v1/state/{namespace}/{type}/{id}/history": [{ limit: "0" }, { limit: "201" }, { before: "yesterday" }, { before: "1-" }],
+      "GET /api/v1/state/{namespace}/{type}/{id}/timers": [{ limit: "0" }, { limit: "501" }, { limit: "x" }],
       "GET /api/v1/parked": [{ limit: "-1" }, { cursor: "e30" }, { cursor: "@" }],
       "GET /api/v1/egress/{namespace}/{name}": [{ after: "x" }, { limit: "0" }, { application: "UPPER" }],
     };
