@@ -1,4 +1,5 @@
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 
 /** The bootstrap credentials playwright.config.ts gives the web server. */
 export const ADMIN = { username: "admin", password: "e2e-admin-password" };
@@ -55,6 +56,50 @@ export async function releaseNamespace(request: APIRequestContext, namespace: st
   } while (cursor);
 }
 
+/** The playground greeter as a module: example/* at `url` (the official SDK's functions) and the egress it writes. */
+export const greeterModuleYaml = (url: string) => `kind: io.statefun.endpoints.v2/http
+spec:
+  functions: example/*
+  urlPathTemplate: ${url}
+---
+kind: io.statefun.playground.v1/egress
+spec:
+  port: 8091
+  topics: [greetings]
+`;
+
 export async function deleteApplication(request: APIRequestContext, name: string): Promise<void> {
   await request.delete(`/api/v1/applications/${name}`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+}
+
+/** A full-page screenshot kept with the test's output (playwright.config.ts outputDir, a CI artifact). */
+export async function shot(page: Page, name: string): Promise<string> {
+  const path = test.info().outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/**
+ * The page as it is now: no serious or critical axe violation in the light and the dark system scheme (each
+ * result noted as an `axe` annotation), and no horizontal page scroll at 390 px wide. Leaves the page light, at
+ * its former size.
+ */
+export async function expectAccessibleAndNarrow(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize();
+  for (const scheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const result = await new AxeBuilder({ page }).analyze();
+    const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`), `${name}, ${scheme}`).toEqual([]);
+    test.info().annotations.push({ type: "axe", description: `${name} (${scheme}): ${result.violations.length} violations, none serious or critical` });
+    if (scheme === "dark") await shot(page, `${name}-dark`);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 390, height: 844 });
+  // the renderer takes the new size a moment after the call returns: measure once it has
+  await page.waitForFunction(() => window.innerWidth === 390);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width, `${name}: document width at 390 px`).toBeLessThanOrEqual(390);
+  await shot(page, `${name}-390px`);
+  if (size) await page.setViewportSize(size);
 }

@@ -95,13 +95,16 @@ export const Endpoint = z.object({
   functions: z.string(),
   urlPathTemplate: z.string(),
   maxNumBatchRequests: z.number().int(),
-  transport: z.object({
-    type: z.string(),
-    call: z.string(),
-    connect: z.string(),
-    read: z.string().optional(),
-    write: z.string().optional(),
-  }),
+  /** the timeouts as Flink durations, beside the transport properties kept as given (pool_size, payload_max_bytes…) */
+  transport: z
+    .object({
+      type: z.string(),
+      call: z.string(),
+      connect: z.string(),
+      read: z.string().optional(),
+      write: z.string().optional(),
+    })
+    .catchall(z.unknown()),
   timeoutsMillis: z.object({
     call: z.number().int(),
     connect: z.number().int(),

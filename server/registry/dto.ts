@@ -63,6 +63,8 @@ export const toEndpoint = (r: EndpointRow, application: string): Omit<Endpoint, 
     urlPathTemplate: r.urlPathTemplate,
     maxNumBatchRequests: r.maxNumBatchRequests,
     transport: {
+      // a PUT of the endpoint as read keeps them
+      ...((r.transportExtra ?? {}) as Record<string, unknown>),
       type: r.transportType,
       call: f(r.callTimeoutMs),
       connect: f(r.connectTimeoutMs),

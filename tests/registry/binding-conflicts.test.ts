@@ -106,7 +106,7 @@ describe("binding a function type another application binds", () => {
   });
 
   it("keeps 409 already-exists for the very same pattern, move or not", async () => {
-    for (const query of [{}, { move: "true" }]) {
+    for (const query of [{}, { move: "true" }] as Array<Record<string, string>>) {
       const res = await register("second", "example/*", query);
       expect(res.status).toBe(409);
       expect(res.json.error.code).toBe("already-exists");
@@ -176,5 +176,22 @@ describe("an endpoint's seen function types", () => {
     expect(second.json.endpoints.find((e: { functions: string }) => e.functions === "example/person").seenTypes).toEqual([{ functionType: "example/person", declaredState: [] }]);
     const one = await call("GET", "/api/v1/applications/{app}/endpoints/{endpointId}", { params: { app: "first", endpointId: wildcard.id } });
     expect(one.json.seenTypes.map((t: { functionType: string }) => t.functionType)).toEqual(["example/counter", "example/silent"]);
+  });
+});
+
+describe("editing an endpoint as read", () => {
+  it("keeps the transport properties Statehouse does not interpret when the endpoint read back is PUT with a new timeout", async () => {
+    const created = await call("POST", "/api/v1/applications/{app}/endpoints", {
+      params: { app: "third" },
+      body: { functions: "pool/fn", urlPathTemplate: URL_, skipProbe: true, transport: { call: "30 s", pool_size: 3, payload_max_bytes: 1234 } },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.json.transport).toMatchObject({ pool_size: 3, payload_max_bytes: 1234, call: "30 s" });
+    const { functions, urlPathTemplate, maxNumBatchRequests, transport } = created.json;
+    const params = { app: "third", endpointId: created.json.id };
+    const put = await call("PUT", "/api/v1/applications/{app}/endpoints/{endpointId}", { params, body: { functions, urlPathTemplate, maxNumBatchRequests, transport: { ...transport, call: "45 s" }, skipProbe: true } });
+    expect(put.status, put.text).toBe(200);
+    expect(put.json.timeoutsMillis.call).toBe(45_000);
+    expect((await ctx.db.functionEndpoint.findUniqueOrThrow({ where: { id: created.json.id } })).transportExtra).toEqual({ pool_size: 3, payload_max_bytes: 1234 });
   });
 });

@@ -105,7 +105,7 @@ export function ApplicationView({ app }: { app: string }) {
         </dl>
       </section>
 
-      <EndpointsTable app={a.name} endpoints={a.endpoints} canEdit={isAdmin} />
+      <EndpointsTable app={a.name} endpoints={a.endpoints} canEdit={isAdmin} canProbe={hasRole(role, "operator")} />
       {isAdmin ? <RegisterEndpointForm app={a.name} /> : null}
       <ModuleEditor app={a.name} canEdit={isAdmin} />
       {isAdmin ? <DeleteApplication app={a.name} /> : null}

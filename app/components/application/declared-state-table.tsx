@@ -1,11 +1,15 @@
+import type { ReactNode } from "react";
 import { formatExpiry } from "../../lib/format";
 import type { DeclaredState } from "../../lib/types";
 
 /** The state one function type declares: name, typename and expiry, as the SDK's ValueSpecs said. */
-export function DeclaredStateTable({ functionType, state }: { functionType: string; state: DeclaredState[] }) {
+export function DeclaredStateTable({ functionType, state, note }: { functionType: string; state: DeclaredState[]; note?: ReactNode }) {
   return (
     <table className="nested declared">
-      <caption>{functionType}</caption>
+      <caption>
+        {functionType}
+        {note ? <span className="type-source"> · {note}</span> : null}
+      </caption>
       <thead>
         <tr>
           <th scope="col">Name</th>

@@ -1,10 +1,12 @@
 "use client";
 
 import { useId, useState } from "react";
+import type { BindingConflict } from "@/server/contracts/registry";
 import { modulePath, useModuleYaml, usePutModule } from "../../lib/hooks/use-module";
 import type { ModuleDiff } from "../../lib/types";
 import { ErrorAlert } from "../error-alert";
 import { ModuleDiffView } from "./module-diff";
+import { bindingConflictsOf, describeMove, MovePrompt } from "./move-prompt";
 
 /**
  * The application as a StateFun module YAML. Apply replaces every endpoint, ingress and egress, so it is
@@ -16,20 +18,36 @@ export function ModuleEditor({ app, canEdit }: { app: string; canEdit: boolean }
   const put = usePutModule(app);
   const [draft, setDraft] = useState<string | null>(null);
   const [result, setResult] = useState<{ yaml: string; diff: ModuleDiff } | null>(null);
+  // a 409 function-type-bound-elsewhere asks; a yes holds for this text until it changes
+  const [conflicts, setConflicts] = useState<BindingConflict[] | null>(null);
+  const [move, setMove] = useState(false);
   const yaml = draft ?? current.data ?? "";
   const previewed = result !== null && !result.diff.applied && result.yaml === yaml;
 
-  function run(dryRun: boolean) {
+  function run(dryRun: boolean, withMove = move) {
     put.mutate(
-      { yaml, dryRun },
+      { yaml, dryRun, move: withMove },
       {
         onSuccess: (diff) => {
           setResult({ yaml, diff });
-          if (!dryRun) setDraft(null);
+          setConflicts(null);
+          if (!dryRun) {
+            setDraft(null);
+            setMove(false);
+          }
         },
-        onError: () => setResult(null),
+        onError: (e) => {
+          setResult(null);
+          setConflicts(bindingConflictsOf(e));
+        },
       },
     );
+  }
+
+  function edit(text: string) {
+    setDraft(text);
+    setMove(false);
+    setConflicts(null);
   }
 
   return (
@@ -46,9 +64,11 @@ export function ModuleEditor({ app, canEdit }: { app: string; canEdit: boolean }
         <textarea
           id={textareaId}
           value={yaml}
-          onChange={(e) => setDraft(e.target.value)}
+          onChange={(e) => edit(e.target.value)}
           readOnly={!canEdit}
           spellCheck={false}
+          // long lines (URLs) scroll inside the editor instead of wrapping inside a host or port
+          wrap="off"
           rows={14}
           aria-describedby={`${textareaId}-hint`}
           placeholder={current.isPending ? "Loading…" : "kind: io.statefun.endpoints.v2/http\nspec:\n  functions: example/*\n  urlPathTemplate: http://functions:8000/statefun"}
@@ -73,6 +93,8 @@ export function ModuleEditor({ app, canEdit }: { app: string; canEdit: boolean }
               onClick={() => {
                 setDraft(null);
                 setResult(null);
+                setMove(false);
+                setConflicts(null);
                 put.reset();
               }}
             >
@@ -82,8 +104,32 @@ export function ModuleEditor({ app, canEdit }: { app: string; canEdit: boolean }
           <span className="small muted">{previewed ? "Apply makes the changes shown below." : "Preview the changes before applying."}</span>
         </div>
       ) : null}
-      <ErrorAlert error={put.error} prefix={put.variables?.dryRun ? "Preview failed" : "Apply failed"} />
-      <div aria-live="polite">{result ? <ModuleDiffView diff={result.diff} /> : null}</div>
+      {conflicts ? (
+        <MovePrompt
+          app={app}
+          conflicts={conflicts}
+          action="Move and preview"
+          pending={put.isPending}
+          onMove={() => {
+            setMove(true);
+            run(true, true);
+          }}
+          onCancel={() => {
+            setConflicts(null);
+            put.reset();
+          }}
+        />
+      ) : (
+        <ErrorAlert error={put.error} prefix={put.variables?.dryRun ? "Preview failed" : "Apply failed"} />
+      )}
+      <div aria-live="polite">
+        {result?.diff.moves?.length ? (
+          <p className="alert alert-info">
+            {result.diff.applied ? "Moved" : "Applying moves"} {describeMove(result.diff.moves)} to this application.
+          </p>
+        ) : null}
+        {result ? <ModuleDiffView diff={result.diff} /> : null}
+      </div>
     </section>
   );
 }

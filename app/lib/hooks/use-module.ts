@@ -15,21 +15,25 @@ export function useModuleYaml(app: string) {
   });
 }
 
-/** `dryRun: true` only diffs; the same YAML applied replaces the app's endpoints, ingresses and egresses. */
+/**
+ * `dryRun: true` only diffs; the same YAML applied replaces the app's endpoints, ingresses and egresses. `move`
+ * takes function types another application binds (else 409 function-type-bound-elsewhere).
+ */
 export function usePutModule(app: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: ({ yaml, dryRun }: { yaml: string; dryRun: boolean }) =>
+    mutationFn: ({ yaml, dryRun, move }: { yaml: string; dryRun: boolean; move?: boolean }) =>
       apiJson<ModuleDiff>(modulePath(app), {
         method: "PUT",
         body: yaml,
         contentType: "application/yaml",
-        query: dryRun ? { dryRun: "true" } : undefined,
+        query: { ...(dryRun ? { dryRun: "true" } : {}), ...(move ? { move: "true" } : {}) },
       }),
     onSuccess: (_diff, { dryRun }) => {
       if (dryRun) return;
-      void qc.invalidateQueries({ queryKey: keys.application(app) });
-      void qc.invalidateQueries({ queryKey: keys.module(app) });
+      // every application: a move changes another one's endpoints too
+      void qc.invalidateQueries({ queryKey: ["application"] });
+      void qc.invalidateQueries({ queryKey: keys.functions });
       void qc.invalidateQueries({ queryKey: keys.applications });
       void qc.invalidateQueries({ queryKey: keys.audit });
     },
