@@ -11,4 +11,9 @@ export const keys = {
   savepoint: (id: string) => ["savepoint", id] as const,
   savepointDiff: (id: string, against: string, cursor: string | null) => ["savepoint", id, "diff", { against, cursor }] as const,
   job: (jobId: string) => ["job", jobId] as const,
+  /** GET /api/v1/functions: every function type with its application, endpoint and counts. */
+  functions: ["functions"] as const,
+  /** One page of a function type's addresses (the address browser), under `functions` so a registry change refreshes it. */
+  addressList: (namespace: string, type: string, q: { prefix: string | null; cursor: string | null; id: string | null }) =>
+    ["functions", namespace, type, "addresses", q] as const,
 };
