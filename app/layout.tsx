@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { Providers } from "./providers";
+import { THEME_BOOT_SCRIPT } from "./lib/theme";
 // Split by seam: tokens + base elements, the shell and page furniture, buttons/forms/feedback, tables and views.
 import "./styles/base.css";
 import "./styles/layout.css";
@@ -22,7 +23,11 @@ export const viewport: Viewport = {
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    // data-theme is set by the boot script before paint, so React must accept the attribute it finds there
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: THEME_BOOT_SCRIPT }} />
+      </head>
       <body>
         <Providers>{children}</Providers>
       </body>
