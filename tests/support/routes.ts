@@ -13,9 +13,14 @@ export interface LoadedRoute {
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
+/**
+ * Catch-all folders (`[...missing]`) are left out: app/api/[...missing] is no contract route but the JSON 404 for
+ * paths no route claims (tests/http/api-not-found.test.ts).
+ */
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
+    if (name.startsWith("[...")) return [];
     return statSync(p).isDirectory() ? walk(p) : name === "route.ts" ? [p] : [];
   });
 }

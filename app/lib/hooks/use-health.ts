@@ -13,6 +13,10 @@ async function fetchHealth(): Promise<Health> {
   throw new ApiError(res.status, "health-unavailable", `The health check answered ${res.status}`);
 }
 
-export function useHealth() {
-  return useQuery({ queryKey: keys.health, queryFn: fetchHealth, refetchInterval: 15_000, retry: false });
+/**
+ * The header polls every 5 s; a live screen (the overview) passes a shorter interval, or false while paused.
+ * One query key: every observer shares the answer and the shortest interval wins. Hidden tabs do not poll.
+ */
+export function useHealth({ refetchInterval = 5_000 }: { refetchInterval?: number | false } = {}) {
+  return useQuery({ queryKey: keys.health, queryFn: fetchHealth, refetchInterval, refetchIntervalInBackground: false, retry: false });
 }
