@@ -2,6 +2,8 @@
 export const keys = {
   session: ["session"] as const,
   health: ["health"] as const,
+  /** The overview's rolling series of GET /api/v1/metrics samples (app/lib/metric-series.ts). */
+  metrics: ["metrics"] as const,
   applications: ["applications"] as const,
   applicationPage: (cursor: string | null, limit: number) => ["applications", "page", { cursor, limit }] as const,
   application: (app: string) => ["application", app] as const,
