@@ -43,7 +43,7 @@ export function LiveChart({
     <figure className="live-chart">
       <figcaption>{title}</figcaption>
       <div className="live-chart-plot" aria-hidden="true">
-        <LineChart responsive style={{ width: "100%", height: 150 }} data={points} margin={{ top: 6, right: 8, bottom: 0, left: 0 }} accessibilityLayer={false}>
+        <LineChart responsive style={{ width: "100%", height: 150 }} data={points} margin={{ top: 6, right: 18, bottom: 0, left: 0 }} accessibilityLayer={false}>
           <CartesianGrid vertical={false} />
           <XAxis dataKey="t" type="number" domain={[now - SERIES_SPAN_MS, now]} ticks={minuteTicks(now)} tickFormatter={(t: number) => ago(now, t)} interval={0} />
           <YAxis width={58} allowDecimals={!integer} tickFormatter={(v: number) => format(v)} domain={[0, "auto"]} tickCount={4} />

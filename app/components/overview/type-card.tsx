@@ -8,8 +8,8 @@ import { LiveChart, type ChartLine } from "./live-chart";
 
 type TypeReport = MetricsReport["functionTypes"][number];
 
-/** Messages per second: two decimals below 0.1/s (a slow trickle still reads as one), whole numbers from 10/s. */
-export const rate = (v: number | null) => (v === null ? "—" : `${v === 0 ? "0" : v < 0.1 ? v.toFixed(2) : v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString()}/s`);
+/** Messages per second: two significant digits below 10/s (a slow trickle still reads as one), whole numbers above. */
+export const rate = (v: number | null) => (v === null ? "—" : `${v < 10 ? Number(v.toPrecision(2)) : Math.round(v).toLocaleString()}/s`);
 export const ms = (v: number | null) => (v === null ? "—" : formatLatency(v));
 const count = (v: number | null) => (v === null ? "—" : formatCount(v));
 
