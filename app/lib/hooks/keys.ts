@@ -18,4 +18,9 @@ export const keys = {
   /** One page of a function type's addresses (the address browser), under `functions` so a registry change refreshes it. */
   addressList: (namespace: string, type: string, q: { prefix: string | null; cursor: string | null; id: string | null }) =>
     ["functions", namespace, type, "addresses", q] as const,
+  /** One address: its state, and under it its history, pending delayed messages and egress (invalidated together). */
+  address: (namespace: string, type: string, id: string) => ["address", namespace, type, id] as const,
+  addressHistory: (namespace: string, type: string, id: string, before: string | null) => ["address", namespace, type, id, "history", { before }] as const,
+  addressTimers: (namespace: string, type: string, id: string) => ["address", namespace, type, id, "timers"] as const,
+  addressEgress: (namespace: string, type: string, id: string, egress: string) => ["address", namespace, type, id, "egress", egress] as const,
 };
