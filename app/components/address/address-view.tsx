@@ -26,7 +26,8 @@ import { TimersCard } from "./timers-card";
 export function AddressView({ namespace, type, id }: AddressRef) {
   const address = useMemo(() => ({ namespace, type, id }), [namespace, type, id]);
   const liveId = useId();
-  const canOperate = hasRole(useSession().data?.user.role, "operator");
+  const session = useSession();
+  const canOperate = hasRole(session.data?.user.role, "operator");
   const [live, setLive] = useState(true);
   const state = useAddressState(address, live);
   const s = state.data ?? undefined;
@@ -69,6 +70,12 @@ export function AddressView({ namespace, type, id }: AddressRef) {
           </span>
         </div>
       </div>
+
+      {session.data && !canOperate ? (
+        <p className="alert alert-info" role="note">
+          Read-only: editing or deleting state, sending messages, and resuming or skipping a parked address need the operator role.
+        </p>
+      ) : null}
 
       {state.isPending ? (
         <Skeleton label="the address">
