@@ -13,6 +13,10 @@ export const keys = {
   savepoint: (id: string) => ["savepoint", id] as const,
   savepointDiff: (id: string, against: string, cursor: string | null) => ["savepoint", id, "diff", { against, cursor }] as const,
   job: (jobId: string) => ["job", jobId] as const,
+  parked: ["parked"] as const,
+  parkedPage: (filter: { functionType: string | null; error: string | null }, cursor: string | null) => ["parked", "page", { ...filter, cursor }] as const,
+  users: ["users"] as const,
+  tokens: ["tokens"] as const,
   /** GET /api/v1/functions: every function type with its application, endpoint and counts. */
   functions: ["functions"] as const,
   /** One page of a function type's addresses (the address browser), under `functions` so a registry change refreshes it. */
