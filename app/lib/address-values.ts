@@ -182,7 +182,10 @@ export function checkEdit(typename: string, mode: EditMode, text: string): Check
 /** How a message body typed in the console is sent: its bytes with Content-Type application/vnd.<typename>. */
 export type BodyFormat = "primitive" | "json" | "text" | "base64";
 
-/** A primitive in its StateFun wrapper message (one field 1; the zero value is no bytes), as the SDKs write it. */
+/**
+ * A primitive in its StateFun wrapper message (one field 1; the zero value is no bytes), as the SDKs write it — but
+ * -0.0 is written (protobuf compares a float's bits with zero's: Java's and protobufjs's encoders keep the sign).
+ */
 export function encodePrimitive(typename: PrimitiveTypename, value: boolean | number | string): Uint8Array {
   const fixed = (tag: number, size: 4 | 8, write: (d: DataView) => void) => {
     const buf = new Uint8Array(1 + size);
@@ -196,13 +199,13 @@ export function encodePrimitive(typename: PrimitiveTypename, value: boolean | nu
     case PRIMITIVE.int:
       return value === 0 ? new Uint8Array() : fixed(0x0d, 4, (d) => d.setInt32(0, Number(value), true));
     case PRIMITIVE.float:
-      return value === 0 ? new Uint8Array() : fixed(0x0d, 4, (d) => d.setFloat32(0, Number(value), true));
+      return Object.is(Number(value), 0) ? new Uint8Array() : fixed(0x0d, 4, (d) => d.setFloat32(0, Number(value), true));
     case PRIMITIVE.long: {
       const n = BigInt(value as number | string);
       return n === 0n ? new Uint8Array() : fixed(0x09, 8, (d) => d.setBigInt64(0, n, true));
     }
     case PRIMITIVE.double:
-      return value === 0 ? new Uint8Array() : fixed(0x09, 8, (d) => d.setFloat64(0, Number(value), true));
+      return Object.is(Number(value), 0) ? new Uint8Array() : fixed(0x09, 8, (d) => d.setFloat64(0, Number(value), true));
     case PRIMITIVE.string: {
       const s = utf8.encode(String(value));
       if (s.length === 0) return new Uint8Array();
