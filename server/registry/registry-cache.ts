@@ -33,6 +33,8 @@ export class RegistryCache {
     if ((await currentRegistryVersion(this.ctx.redis, this.ctx.keys)) !== this.snapshot.version) await this.reload();
   }
 
+  private reloads = 0;
+
   /** Coalesces bursts: at most one load in flight plus one queued behind it. */
   reload(): Promise<void> {
     if (this.loading) {
@@ -46,7 +48,8 @@ export class RegistryCache {
         const version = await currentRegistryVersion(this.ctx.redis, this.ctx.keys);
         const next = await loadRegistrySnapshot(this.ctx.db, version);
         this.snapshot = next;
-        this.ctx.log.info({ registryVersion: version, endpoints: next.endpoints.length }, "registry loaded");
+        // the first load says the process is ready; each reload after a change is routine (every process hears each one)
+        this.ctx.log[this.reloads++ === 0 ? "info" : "debug"]({ registryVersion: version, endpoints: next.endpoints.length }, "registry loaded");
       } while (this.again);
     })().finally(() => {
       this.loading = null;
