@@ -61,4 +61,6 @@ PLAYWRIGHT_JSON_OUTPUT_NAME=.ci-results/playwright.json npx playwright test --re
 
 step "summary"
 node scripts/test-summary.mjs .ci-results/vitest.json .ci-results/playwright.json || status=1
+# The e2e servers' data plane lives under this run's prefix (every vitest file removes its own): leave no keys behind.
+redis-cli -u "$REDIS_URL" --scan --pattern "${STATEHOUSE_REDIS_PREFIX}:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" del >/dev/null || true
 exit $status
