@@ -18,7 +18,7 @@ export function createContext(env: Env, role: "producer" | "worker", logBindings
     db: createDb(env.DATABASE_URL),
     redis: createRedis(env.REDIS_URL, role, `statehouse-${role}`),
     keys: redisKeys(env.STATEHOUSE_REDIS_PREFIX),
-    log: createLogger(env.LOG_LEVEL, logBindings),
+    log: createLogger(env.LOG_LEVEL, logBindings, env.LOG_FORMAT),
     env,
     now: () => new Date(),
   };

@@ -91,6 +91,13 @@ const EnvSchema = z.object({
   INGRESS_IDEMPOTENCY_HOURS: z.coerce.number().positive().default(24),
   /** The lean ingress listener (`npm run ingress`); 8090 like StateFun's playground ingress. */
   INGRESS_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  /**
+   * The host the playground ingress/egress ports of applied modules bind to (in the ingress process). Loopback by
+   * default: like StateFun's playground they take no credentials unless PLAYGROUND_TOKEN is set.
+   */
+  PLAYGROUND_BIND: z.string().min(1).default("127.0.0.1"),
+  /** When set, the playground ports require `Authorization: Bearer <this>`. */
+  PLAYGROUND_TOKEN: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
   /** Workers run the checkpointer (one at a time, supervised by BullMQ); false only for a Redis-only experiment. */
   CHECKPOINT_ENABLED: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /** Claiming pauses while the oldest commit not yet in Postgres is older than this (0: never pause). */
@@ -102,6 +109,8 @@ const EnvSchema = z.object({
   /** Complete savepoints kept per application (the newest and any a rollback restored are always kept). */
   SAVEPOINT_RETAIN: z.coerce.number().int().min(1).default(20),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `auto`: pretty lines when stdout is a terminal, JSON otherwise (compose, CI, log collectors). */
+  LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
