@@ -21,12 +21,12 @@ ENV NEXT_TELEMETRY_DISABLED=1 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
-# `prisma generate` (the postinstall: wasm engine, offline) needs the schema, prisma.config.ts and the timer
-# preload; nothing else of the source is needed to install.
+# `prisma generate` (the postinstall: wasm engine, offline) needs the schema, prisma.config.ts and the CLI's two
+# preloads (`npm run prisma`); nothing else of the source is needed to install.
 COPY package.json package-lock.json ./
 COPY prisma.config.ts ./
 COPY prisma ./prisma
-COPY scripts/unref-long-timers.cjs ./scripts/unref-long-timers.cjs
+COPY scripts/unref-long-timers.cjs scripts/drop-adapter-url-warning.cjs ./scripts/
 # The image's npm 10 ignores package.json "allowScripts" and would run every install script, including the
 # Prisma engine downloads (stack.md P7). Apply the same policy by hand: no scripts, then only the approved
 # ones (esbuild, msgpackr-extract), then the project's postinstall.
