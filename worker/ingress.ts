@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { bootProcess, onShutdown } from "../server/boot";
 import { liveRegistry } from "../server/registry/live-registry";
 import { createIngressListener } from "../server/ingress-listener/listener";
+import { PlaygroundPorts } from "../server/ingress-listener/playground-ports";
 
 /**
  * The lean HTTP ingress (`npm run ingress`): the ingress routes of the web app on a plain node:http server,
@@ -11,6 +12,11 @@ import { createIngressListener } from "../server/ingress-listener/listener";
 const ctx = await bootProcess("producer", { process: "ingress" });
 const env = ctx.env;
 const registry = await liveRegistry(ctx); // loaded before the first request, kept current by pub/sub
+
+// The playground ports of applied modules (8090/8091 in the playground's examples) open and close with the registry.
+const playground = new PlaygroundPorts(ctx);
+registry.onReload(() => void playground.sync());
+await playground.sync();
 
 const server = createIngressListener(ctx);
 server.listen(env.INGRESS_PORT, "0.0.0.0", () => {
@@ -23,4 +29,5 @@ onShutdown(ctx, "ingress", async () => {
     server.closeIdleConnections();
   });
   await registry.stop();
+  await playground.stop();
 });

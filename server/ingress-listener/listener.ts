@@ -29,7 +29,7 @@ function route(method: string, path: string): Route | { allow: string } | null {
   return { allow: "POST, PUT" };
 }
 
-function decode(segment: string): string {
+export function decode(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -38,7 +38,7 @@ function decode(segment: string): string {
 }
 
 /** `get` over node's parsed headers (names lowercased, repeats joined): no WHATWG Headers built per request. */
-function headerSource(req: IncomingMessage): HeaderSource {
+export function headerSource(req: IncomingMessage): HeaderSource {
   return {
     get(name: string) {
       const v = req.headers[name.toLowerCase()];
@@ -48,7 +48,7 @@ function headerSource(req: IncomingMessage): HeaderSource {
 }
 
 /** The route builder's limits: a Content-Length over the limit is refused unread; a longer stream is cut off. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const len = Number(req.headers["content-length"] ?? 0);
   if (len > limit) return Promise.reject(new AppError("payload-too-large", `the body is ${len} bytes; the limit is ${limit}`));
   return new Promise((resolve, reject) => {
@@ -67,7 +67,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store", ...headers });
   res.end(text);
@@ -97,13 +97,18 @@ export async function handleIngress(ctx: Ctx, req: IncomingMessage, res: ServerR
     const a = params as { namespace: string; type: string; id: string };
     return send(res, spec.status ?? 200, await sendOne(ctx, headers, a, body));
   } catch (e) {
-    const close: Record<string, string> = res.req.complete ? {} : { connection: "close" };
-    // made only for errors: the id ties the answer to the log line
-    const requestId = randomUUID();
-    if (e instanceof AppError) return sendError(res, e, { "x-request-id": requestId, ...close });
-    const u = unexpectedError(ctx, e, requestId, `${method} ${path}`);
-    sendError(res, u.error, { ...u.headers, ...close });
+    answerError(ctx, res, e, `${method} ${path}`);
   }
+}
+
+/** An AppError as its error body; anything else logged under a request id and answered as `internal`. */
+export function answerError(ctx: Ctx, res: ServerResponse, e: unknown, what: string): void {
+  const close: Record<string, string> = res.req.complete ? {} : { connection: "close" };
+  // made only for errors: the id ties the answer to the log line
+  const requestId = randomUUID();
+  if (e instanceof AppError) return sendError(res, e, { "x-request-id": requestId, ...close });
+  const u = unexpectedError(ctx, e, requestId, what);
+  sendError(res, u.error, { ...u.headers, ...close });
 }
 
 export function createIngressListener(ctx: Ctx): Server {

@@ -34,6 +34,13 @@ export class RegistryCache {
   }
 
   private reloads = 0;
+  private readonly listeners = new Set<() => void>();
+
+  /** `fn` runs after each load from now on (views derived from the registry, e.g. the playground ports). */
+  onReload(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => void this.listeners.delete(fn);
+  }
 
   /** Coalesces bursts: at most one load in flight plus one queued behind it. */
   reload(): Promise<void> {
@@ -51,6 +58,7 @@ export class RegistryCache {
         // the first load says the process is ready; each reload after a change is routine (every process hears each one)
         this.ctx.log[this.reloads++ === 0 ? "info" : "debug"]({ registryVersion: version, endpoints: next.endpoints.length }, "registry loaded");
       } while (this.again);
+      for (const fn of this.listeners) fn();
     })().finally(() => {
       this.loading = null;
     });
