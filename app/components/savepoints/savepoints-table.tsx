@@ -58,7 +58,7 @@ export function SavepointsTable({ app, savepoints }: { app: string; savepoints: 
                 {sp.status === "failed" && sp.error ? <div className="small">{sp.error}</div> : null}
                 <SavepointProgress sp={sp} />
               </td>
-              <td>
+              <td className="sp-taken">
                 <time dateTime={sp.createdAt} title={formatDate(sp.createdAt, true)}>
                   {formatRelative(sp.createdAt)}
                 </time>
