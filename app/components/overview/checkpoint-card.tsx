@@ -4,12 +4,7 @@ import Link from "next/link";
 import { formatCount, formatDate, formatLatency, formatRelative, plural } from "../../lib/format";
 import type { Health } from "../../lib/types";
 import { checkpointSummary } from "../shell/health-indicator";
-
-/** `ns/type/id` → its address page; the id may itself hold slashes. */
-export function addressHref(address: string): string {
-  const [ns, type, ...id] = address.split("/");
-  return `/functions/${encodeURIComponent(ns)}/${encodeURIComponent(type)}/${encodeURIComponent(id.join("/"))}`;
-}
+import { addressStringHref } from "../../lib/address-href";
 
 /** How far Postgres is behind Redis, and the addresses whose changes the checkpoint set aside (#quarantine). */
 export function CheckpointCard({ health, now }: { health: Health; now: number }) {
@@ -77,9 +72,8 @@ export function CheckpointCard({ health, now }: { health: Health; now: number })
                 {q.recent.map((r) => (
                   <tr key={`${r.address}-${r.firstSeq}`}>
                     <th scope="row">
-                      <Link href={addressHref(r.address)} className="mono">
-                        {r.address}
-                      </Link>
+                      {/* a quarantined unit may be a function type (a state spec), which has no address page */}
+                      <QuarantinedLink address={r.address} />
                     </th>
                     <td className="quarantine-error">{r.error}</td>
                     <td className="num">{r.rounds}</td>
@@ -93,5 +87,16 @@ export function CheckpointCard({ health, now }: { health: Health; now: number })
         </div>
       ) : null}
     </section>
+  );
+}
+
+function QuarantinedLink({ address }: { address: string }) {
+  const href = addressStringHref(address);
+  return href ? (
+    <Link href={href} className="mono">
+      {address}
+    </Link>
+  ) : (
+    <span className="mono">{address}</span>
   );
 }
