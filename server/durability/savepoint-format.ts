@@ -6,6 +6,7 @@ import { decodeTimerRecord, timerRecord } from "../dispatch/timer-data";
 import type { Address } from "../protocol/codec";
 import { AddressString, StateName, typenameProblem } from "../contracts/names";
 import { unstorableProblem } from "../contracts/stored-text";
+import { isBase64 as isStandardBase64 } from "../contracts/common";
 
 /**
  * The portable savepoint file (NDJSON): a header line, then one line per address with its values, mailbox and
@@ -17,7 +18,7 @@ export const SAVEPOINT_FORMAT = "statehouse.savepoint";
 export const SAVEPOINT_FORMAT_VERSION = 1;
 
 /** Canonical base64 only: what `Buffer.toString("base64")` writes, so a typo is not silently decoded to other bytes. */
-export const isBase64 = (s: string) => s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && Buffer.from(s, "base64").toString("base64") === s;
+export const isBase64 = (s: string) => isStandardBase64(s) && Buffer.from(s, "base64").toString("base64") === s;
 
 /** A typename, or "" where there is none (a message without an argument; a value no state spec typed). */
 const TypenameOrNone = z.string().superRefine((s, ctx) => {
