@@ -108,14 +108,22 @@ export class ChangeFold {
     return { kept, left };
   }
 
-  /** Every unit this fold changes: addresses, and the function types of state specs. */
+  /** Calls `fn` with the unit of every change (repeats included): addresses, and the function types of state specs. */
+  forEachUnit(fn: (unit: string) => void): void {
+    for (const k of this.addresses.keys()) fn(k);
+    for (const v of this.values.values()) fn(v.address);
+    for (const a of this.appends) fn(a.address);
+    for (const k of this.consumed.keys()) fn(k);
+    for (const t of this.timersSet.values()) fn(unitOfTimer(t.id));
+    for (const t of this.timersRemoved.values()) fn(unitOfTimer(t.id));
+    for (const x of this.specs.values()) fn(x.functionType);
+    for (const k of this.restores.keys()) fn(k);
+  }
+
+  /** Every unit this fold changes. */
   units(): Set<string> {
-    const u = new Set<string>([...this.addresses.keys(), ...this.consumed.keys(), ...this.restores.keys()]);
-    for (const v of this.values.values()) u.add(v.address);
-    for (const a of this.appends) u.add(a.address);
-    for (const t of this.timersSet.values()) u.add(unitOfTimer(t.id));
-    for (const t of this.timersRemoved.values()) u.add(unitOfTimer(t.id));
-    for (const x of this.specs.values()) u.add(x.functionType);
+    const u = new Set<string>();
+    this.forEachUnit((x) => u.add(x));
     return u;
   }
 

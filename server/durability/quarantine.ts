@@ -27,7 +27,8 @@ export function unstorableUnits(fold: ChangeFold): Quarantined[] {
   const nul = (unit: string, text: string, what: string) => {
     if (!out.has(unit) && text.includes("\0")) out.set(unit, `${what} "${printable(text, 200)}" holds a NUL character, which Postgres text cannot store`);
   };
-  for (const unit of fold.units()) nul(unit, unit, unit.includes("/") ? "the address" : "the name");
+  // every round runs this: the units are visited where they are, not collected into a set first
+  fold.forEachUnit((u) => nul(u, u, u.includes("/") ? "the address" : "the name"));
   for (const v of fold.values.values()) nul(v.address, v.name, "the state name");
   for (const x of fold.specs.values()) nul(x.functionType, x.name, "the declared state name");
   return [...out].map(([unit, error]) => ({ unit, error }));
