@@ -89,8 +89,11 @@ const EnvSchema = z.object({
   DISPATCH_SLICE_WAITS_FOR_CALLS: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   INGRESS_MAX_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
   INGRESS_IDEMPOTENCY_HOURS: z.coerce.number().positive().default(24),
-  /** The lean ingress listener (`npm run ingress`); 8090 like StateFun's playground ingress. */
-  INGRESS_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  /**
+   * The lean ingress listener (`npm run ingress`): the fast path for /api/v1/ingress. 8080, so the StateFun
+   * playground's own ports (8090 ingress, 8091 egress), which the same process serves from the module, stay free.
+   */
+  INGRESS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /**
    * The host the playground ingress/egress ports of applied modules bind to (in the ingress process). Loopback by
    * default: like StateFun's playground they take no credentials unless PLAYGROUND_TOKEN is set.

@@ -48,7 +48,7 @@ async function desiredPorts(ctx: Ctx): Promise<Map<number, PortRole>> {
     out.set(port, role);
   }
   if (out.delete(ctx.env.INGRESS_PORT))
-    ctx.log.warn({ port: ctx.env.INGRESS_PORT }, "a playground port is this process's INGRESS_PORT; not served: run the ingress with another INGRESS_PORT (e.g. 8080)");
+    ctx.log.warn({ port: ctx.env.INGRESS_PORT }, "a playground port is this process's INGRESS_PORT; not served: run the ingress with another INGRESS_PORT (the default is 8080)");
   return out;
 }
 
