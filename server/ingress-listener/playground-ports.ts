@@ -4,7 +4,7 @@ import type { Ctx } from "../context";
 import { AppError } from "../errors";
 import { sendOne } from "../dispatch/ingress-http";
 import { planeOf } from "../dispatch/plane";
-import { playgroundPayload, popEgressRecord } from "../egress/pop-playground";
+import { peekEgressRecord, playgroundPayload, popEgressRecord, popEgressRecordIf } from "../egress/pop-playground";
 import { PLAYGROUND_EGRESS, PLAYGROUND_EGRESS_ID, PLAYGROUND_INGRESS } from "../registry/module/kinds";
 import type { HeaderSource } from "../auth/authenticate";
 import { answerError, decode, headerSource, readBody, send } from "./listener";
@@ -14,7 +14,10 @@ import { answerError, decode, headerSource, readBody, send } from "./listener";
  * port takes `PUT|POST /{namespace}/{type}/{id}` (the /api/v1/ingress handling, typed by
  * `Content-Type: application/vnd.<typename>`, any other body an io.statefun.types/string), and each
  * `io.statefun.playground.v1/egress` port answers `GET /{topic}` with the topic's next payload (200), 404 when
- * none is left, 405 for a topic no module declares on that port. They bind to PLAYGROUND_BIND (loopback unless
+ * none is left, 405 for a topic no module declares on that port. Beyond the playground, `X-Statehouse-Peek: true`
+ * answers the next record without popping it and `X-Statehouse-Pop-If: <record id>` pops it only if it is that one
+ * (409 otherwise); every 200 names its record in `X-Statehouse-Record`. The demo's trickle uses the two to take back
+ * its own greetings and leave the user's. They bind to PLAYGROUND_BIND (loopback unless
  * opened) and take a bearer token only when PLAYGROUND_TOKEN is set, as the playground takes none.
  * `sync()` opens and closes listeners to match the registry; the ingress process calls it after each reload.
  */
@@ -27,6 +30,7 @@ interface Bound {
 
 const PATH = /^\/([^/]+)\/([^/]+)\/([^/]+)\/?$/;
 const TOPIC = /^\/([^/]+)\/?$/;
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
 /** Port → what it serves, from the stored modules. Two applications on one egress port share it; the first declaring a topic keeps it. */
 async function desiredPorts(ctx: Ctx): Promise<Map<number, PortRole>> {
@@ -103,13 +107,26 @@ async function serveEgress(ctx: Ctx, topics: Map<string, string>, req: IncomingM
     const known = [...topics.keys()].sort().join(", ");
     return send(res, 405, { error: { code: "egress-not-found", message: `no playground egress on this port has the topic "${topic}"; its topics: ${known}`, details: { topic } } });
   }
-  const v = await popEgressRecord(ctx.redis, planeOf(ctx).keys.egress(application, PLAYGROUND_EGRESS_ID), topic);
-  if (v === null) {
+  const stream = planeOf(ctx).keys.egress(application, PLAYGROUND_EGRESS_ID);
+  const popIf = req.headers["x-statehouse-pop-if"];
+  const peek = req.headers["x-statehouse-peek"] === "true";
+  if (popIf !== undefined && (typeof popIf !== "string" || !STREAM_ID.test(popIf)))
+    throw new AppError("bad-request", "X-Statehouse-Pop-If must be a record id such as 1733461234567-0");
+  const next = peek
+    ? await peekEgressRecord(ctx.redis, stream, topic)
+    : popIf !== undefined
+      ? await popEgressRecordIf(ctx.redis, stream, topic, popIf)
+      : await popEgressRecord(ctx.redis, stream, topic);
+  if (next === null) {
     res.writeHead(404, { "content-length": 0, "cache-control": "no-store" }).end();
     return;
   }
-  const payload = playgroundPayload(v);
-  res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": payload.length, "cache-control": "no-store" }).end(payload);
+  if (next.value === null)
+    return send(res, 409, { error: { code: "not-next", message: `record ${popIf} is not the next one of "${topic}"; nothing was popped`, details: { next: next.id } } });
+  const payload = playgroundPayload(next.value);
+  res
+    .writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": payload.length, "cache-control": "no-store", "x-statehouse-record": next.id })
+    .end(payload);
 }
 
 export class PlaygroundPorts {

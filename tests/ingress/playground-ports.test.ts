@@ -6,6 +6,7 @@ import { liveRegistry } from "@/server/registry/live-registry";
 import type { RegistryCache } from "@/server/registry/registry-cache";
 import { PlaygroundPorts } from "@/server/ingress-listener/playground-ports";
 import { playgroundPayload, popEgressRecord } from "@/server/egress/pop-playground";
+import { CAST, startTrickle } from "@/examples/trickle";
 import { createDispatchEnv, type DispatchEnv } from "../support/dispatch-env";
 import { freePort, waitFor } from "../support/processes";
 
@@ -127,7 +128,56 @@ describe("the playground ports of an applied module", () => {
     // the real one, same shape of load: each record once
     await env.ctx.redis.del(`${stream}:pop`);
     const real = (await Promise.all(Array.from({ length: 20 }, () => popEgressRecord(env.ctx.redis, stream, "t")))).filter((v) => v !== null);
-    expect(real.map((v) => playgroundPayload(v!).toString()).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `p${i}`).sort());
+    expect(real.map((v) => playgroundPayload(v!.value!).toString()).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `p${i}`).sort());
+  });
+
+  it("X-Statehouse-Peek leaves the record; X-Statehouse-Pop-If pops only the named next record", async () => {
+    expect((await greet("Peek")).status).toBe(200);
+    const peeked = await waitFor(async () => {
+      const r = await fetch(`${egress}/greetings`, { headers: { "x-statehouse-peek": "true" } });
+      return r.status === 200 ? { id: r.headers.get("x-statehouse-record")!, text: await r.text() } : null;
+    }, 20_000, 100);
+    expect(peeked.text).toBe("Welcome Peek");
+    const other = await fetch(`${egress}/greetings`, { headers: { "x-statehouse-pop-if": "1-0" } });
+    expect(other.status).toBe(409);
+    expect(((await other.json()) as { error: { details: { next: string } } }).error.details.next).toBe(peeked.id);
+    const bad = await fetch(`${egress}/greetings`, { headers: { "x-statehouse-pop-if": "not-an-id" } });
+    expect(bad.status).toBe(400);
+    const popped = await fetch(`${egress}/greetings`, { headers: { "x-statehouse-pop-if": peeked.id } });
+    expect([popped.status, popped.headers.get("x-statehouse-record"), await popped.text()]).toEqual([200, peeked.id, "Welcome Peek"]);
+    expect((await pop("greetings")).status).toBe(404);
+  });
+
+  /** Runs the demo trickle while a user greets `name`; returns what the user's GET /greetings pops. */
+  async function userGreetsDuringTrickle(name: string, takeBack: boolean): Promise<string> {
+    const trickle = startTrickle({ ingress, egress, intervalMs: 50, takeBack });
+    try {
+      // the trickle's greetings are flowing (and, with takeBack, being taken back) before the user's
+      await waitFor(async () => (await env.egressPayloads("playground")).some((r) => CAST.some((c) => String(r.payload).endsWith(c))), 20_000, 50);
+      expect((await greet(name)).status).toBe(200);
+      await waitFor(async () => (await env.egressPayloads("playground")).some((r) => r.payload === `Welcome ${name}`), 20_000, 50);
+      // the trickle goes on past the user's greeting, as while a user types the GET
+      const sentThen = trickle.sent();
+      await waitFor(async () => trickle.sent() >= sentThen + 6, 20_000, 50);
+      const r = await pop("greetings");
+      expect(r.status).toBe(200);
+      return r.text;
+    } finally {
+      await trickle.stop();
+    }
+  }
+
+  it("the demo trickle takes its own greetings back: the user's GET /greetings gets the user's", async () => {
+    expect(await userGreetsDuringTrickle("Zoe", true)).toBe("Welcome Zoe");
+    // drain what the stopped trickle left, so later tests start from an empty topic
+    while ((await pop("greetings")).status === 200);
+  });
+
+  it("negative control: a trickle that does not take back fills the user's GET with its greetings", async () => {
+    const got = await userGreetsDuringTrickle("Yan", false);
+    expect(got).not.toBe("Welcome Yan");
+    expect(CAST.some((c) => got.endsWith(c))).toBe(true);
+    while ((await pop("greetings")).status === 200);
   });
 
   it("answers the ingress's 4xx: no typename for the address's function, a bad path, a wrong method", async () => {
