@@ -62,7 +62,7 @@ const EnvSchema = z.object({
   WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(2000),
   /** Fixed for the life of a deployment's data: every key of an address lives in partition hash(address) mod P. */
   STATEHOUSE_PARTITIONS: z.coerce.number().int().min(1).max(16384).default(256),
-  /** BullMQ carries partition groups, never messages (DESIGN §3): one job per group. */
+  /** BullMQ carries partition groups, never messages (docs/DESIGN.md §3): one job per group. */
   DISPATCH_GROUPS: z.coerce.number().int().min(1).max(4096).default(16),
   DISPATCH_SLICE_MS: z.coerce.number().int().min(100).default(5000),
   DISPATCH_LEASE_MS: z.coerce.number().int().min(500).default(15000),
