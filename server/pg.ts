@@ -5,7 +5,7 @@ import { from as copyFrom } from "pg-copy-streams";
 
 /**
  * A `pg` pool for the bulk durability paths (checkpoint drain, recovery, savepoints), where Prisma's per-row
- * writes are ~10× too slow (DESIGN §4). `?schema=name` in the URL selects the schema, as for Prisma.
+ * writes are ~10× too slow (docs/DESIGN.md §4). `?schema=name` in the URL selects the schema, as for Prisma.
  */
 export function createPgPool(databaseUrl: string, max = 4): pg.Pool {
   const url = new URL(databaseUrl);

@@ -12,7 +12,7 @@ export const DISPATCH_QUEUE = "dispatch";
 const ENSURE_EVERY_MS = 2_000;
 
 /**
- * BullMQ carries partition groups, never messages (DESIGN §3): the queue holds one job per group; a worker
+ * BullMQ carries partition groups, never messages (docs/DESIGN.md §3): the queue holds one job per group; a worker
  * holding a group's job drains its partitions for a slice, completes, and the job is re-added so other
  * workers get a share. A dead worker's groups return through BullMQ's stalled-job recovery; its addresses
  * through lease expiry. Correctness never depends on BullMQ's lock — only on the per-address lease + version.

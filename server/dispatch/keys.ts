@@ -2,7 +2,7 @@ import { crc32 } from "node:zlib";
 
 /**
  * Where an address lives. Every key of a partition carries the hash tag `{pN}`, so on Redis Cluster a
- * partition is one slot and every per-partition script touches one slot (DESIGN §3).
+ * partition is one slot and every per-partition script touches one slot (docs/DESIGN.md §3).
  */
 export interface AddressRef {
   namespace: string;

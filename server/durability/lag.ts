@@ -38,7 +38,7 @@ export async function readCheckpointLag(redis: Redis, prefix: string, seqKey: st
 }
 
 /**
- * The lag cap (DESIGN §4): while the oldest change not yet in Postgres is older than the cap, claiming pauses,
+ * The lag cap (docs/DESIGN.md §4): while the oldest change not yet in Postgres is older than the cap, claiming pauses,
  * so what a Redis loss can take stays bounded. Read at most every `refreshMs`; no checkpointer yet: open.
  */
 export class LagGate {

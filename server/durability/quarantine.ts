@@ -7,7 +7,7 @@ import { unitOfTimer } from "./changelog";
 import { addressParams, applyChanges } from "./checkpoint-store";
 
 /**
- * The checkpoint's quarantine (DESIGN §4's "never stop the world"): the changes of an address that Postgres
+ * The checkpoint's quarantine (docs/DESIGN.md §4's "never stop the world"): the changes of an address that Postgres
  * cannot store or refuses are set aside in `cp_quarantine`, and the rest of the round is applied, so one bad
  * address never stops every application's checkpoint (and with it, through the lag gate, all dispatch). The
  * data plane in Redis keeps the address's live state: only its durable copy is missing, and the row says so.

@@ -4,7 +4,7 @@ import { currentRegistryVersion } from "./registry-bus";
 import { loadRegistrySnapshot, RegistrySnapshot } from "./registry-snapshot";
 
 /**
- * A worker's view of the registry. Reloaded on the pub/sub message a registry change publishes (DESIGN §2:
+ * A worker's view of the registry. Reloaded on the pub/sub message a registry change publishes (docs/DESIGN.md §2:
  * within ~1 s, never by polling Postgres per message); `refreshIfStale` on each heartbeat covers a missed message.
  */
 export class RegistryCache {

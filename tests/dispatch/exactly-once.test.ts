@@ -6,7 +6,7 @@ import { CONSUME_AT_CLAIM, DOUBLE_SCHEDULE, faultyScripts, LIFO_DELIVERY } from 
 import { waitFor } from "../support/processes";
 
 /**
- * DESIGN §3 invariants under real worker processes killed with SIGKILL at random points. Each safety test has
+ * docs/DESIGN.md §3 invariants under real worker processes killed with SIGKILL at random points. Each safety test has
  * a negative control: the same workload against a data plane with one mechanism cut out must be caught.
  */
 const RELAYS = 50;

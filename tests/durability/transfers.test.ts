@@ -13,7 +13,7 @@ import { startTransferFunction, TX_OP, type TxOp } from "../support/transfer-fun
 vi.setConfig({ testTimeout: 90_000 });
 
 /**
- * Savepoints under load on a conserved quantity (DESIGN §5): accounts keep sending each other money while
+ * Savepoints under load on a conserved quantity (docs/DESIGN.md §5): accounts keep sending each other money while
  * savepoints are taken; in every savepoint Σ balances + Σ credits in flight equals the money seeded. The negative
  * control copies the same data by scanning Redis during the load, as a naive backup would, and must be caught.
  */

@@ -1,7 +1,7 @@
 --- @include "changelog"
 --[[
   Apply one call's effects atomically: fencing, state, consumed messages, outgoing messages, timers,
-  egress, version, changelog, lease release and reschedule — all or nothing (DESIGN §3, invariant 4).
+  egress, version, changelog, lease release and reschedule — all or nothing (docs/DESIGN.md §3, invariant 4).
   KEYS[1] meta  KEYS[2] mailbox  KEYS[3] state  KEYS[4] ready  KEYS[5] leases  KEYS[6] epoch
   KEYS[7] changelog stream  KEYS[8] global commit sequence  KEYS[9] partition stats
   ARGV[1] address  ARGV[2] lease token  ARGV[3] expected version  ARGV[4] expected epoch
