@@ -109,6 +109,10 @@ export function startTrickle(o: TrickleOptions): Trickle {
     async stop() {
       stopped = true;
       await loop;
+      if (o.takeBack === false) return;
+      // its last messages may still be on their way to the egress: leave none of its records behind
+      await new Promise((r) => setTimeout(r, 500));
+      await Promise.all([takeBack("greetings"), takeBack("receipts")]).catch(() => undefined); // the ingress may be stopping too
     },
   };
 }

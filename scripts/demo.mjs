@@ -3,9 +3,12 @@
  * `npm run demo`: the whole Statehouse stack on this machine without Docker, against Postgres and Redis on
  * localhost. Node built-ins only (it may run before `npm ci`).
  *
- *   npm run demo              install if needed, migrate, build if stale, start functions, seed, start
- *                             worker + web; Ctrl-C stops everything
- *   npm run demo -- --check   the same, then wait for GET /api/health = 200, print "demo ok" and stop
+ *   npm run demo                  install if needed, migrate; build if stale while the data plane starts (functions,
+ *                                 seed, worker, the lean ingress with the playground ports); then web and a gentle
+ *                                 trickle of messages; prints the banner (scripts/banner.mjs). Ctrl-C stops everything
+ *   npm run demo -- --no-trickle  the same without the trickle
+ *   npm run demo -- --check       the same, then the playground habit (PUT a greeting on :8090, GET it on :8091),
+ *                                 GET /api/health = 200, print "demo ok" with the seconds to the first greeting, stop
  *
  * This is a launcher, not the app: it reads process.env only to fill in the documented demo defaults below
  * and hands the result to its children, which parse it in server/env.ts.
@@ -16,15 +19,17 @@ import net from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { banner, shownCredentials } from "./banner.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 
 const argv = process.argv.slice(2);
 const CHECK = argv.includes("--check");
-const unknown = argv.filter((a) => a !== "--check");
+const TRICKLE = !argv.includes("--no-trickle");
+const unknown = argv.filter((a) => a !== "--check" && a !== "--no-trickle");
 if (unknown.length) {
-  console.error(`demo: unknown argument ${unknown.join(" ")} (usage: npm run demo [-- --check])`);
+  console.error(`demo: unknown argument ${unknown.join(" ")} (usage: npm run demo [-- --check] [-- --no-trickle])`);
   process.exit(2);
 }
 
@@ -63,9 +68,16 @@ for (const [k, v] of Object.entries(DEMO_DEFAULTS)) {
     defaulted.push(k);
   }
 }
+// The children's output reaches a terminal through this launcher's pipes: pretty log lines when ours is one.
+if (!childEnv.LOG_FORMAT && process.stdout.isTTY) childEnv.LOG_FORMAT = "pretty";
 const env = childEnv;
 const webPort = Number(env.PORT);
 const workerHealthPort = Number(env.WORKER_HEALTH_PORT || 9464);
+const ingressPort = Number(env.INGRESS_PORT || 8080);
+// The seeded module's playground ports (examples/playground/module.yaml), served by the ingress process.
+const PLAYGROUND = { ingress: 8090, egress: 8091 };
+const startedAt = Date.now();
+const seconds = () => Math.round((Date.now() - startedAt) / 100) / 10;
 
 function parseUrl(name, raw) {
   try {
@@ -117,14 +129,17 @@ async function mustRun(what, cmd, args) {
 }
 
 const npm = isWin ? "npm.cmd" : "npm";
-const COLORS = { functions: "35", worker: "33", web: "32" };
+const COLORS = { functions: "35", worker: "33", web: "32", ingress: "34", build: "90", trickle: "36" };
 
 function prefixLines(stream, label, out) {
   createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => out.write(`${label} ${line}\n`));
 }
 
-/** Start a long-running child with prefixed output. If it exits while we are not stopping, stop everything. */
-function startService(name, args) {
+/**
+ * Start a child with prefixed output. A service (the default) must not exit: if it does while we are not stopping,
+ * everything stops. A task (`{ task: true }`, the build) may; its exit code resolves `svc.exit`.
+ */
+function startService(name, args, { task = false } = {}) {
   const label = paint(COLORS[name] ?? "0", `[${name}]`.padEnd(11));
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: !isWin });
   const svc = { name, child, exited: false, exit: null };
@@ -132,12 +147,12 @@ function startService(name, args) {
     child.on("error", (e) => {
       fail(`${name}: ${e.message}`);
       svc.exited = true;
-      resolve();
+      resolve(127);
     });
     child.on("exit", (code, signal) => {
       svc.exited = true;
-      resolve();
-      if (!stopping) {
+      resolve(code ?? 1);
+      if (!stopping && !task) {
         fail(`${name} exited unexpectedly (${signal ?? `exit ${code}`}); stopping the rest`);
         void shutdown(code || 1);
       }
@@ -297,33 +312,37 @@ async function main() {
   step("applying migrations: npm run db:deploy");
   await mustRun("npm run db:deploy", npm, ["run", "-s", "db:deploy"]);
 
-  // 6. build, only when stale
-  const buildId = ".next/BUILD_ID";
-  const sources = ["app", "server", "components", "lib", "public", "styles", "next.config.js", "next.config.mjs",
-    "next.config.ts", "tsconfig.json", "package.json", "package-lock.json", "postcss.config.mjs"];
-  const builtAt = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
-  if (!builtAt || newestMtime(sources) > builtAt) {
-    step(builtAt ? "sources changed since the last build: npm run build" : "no build yet: npm run build");
-    await mustRun("npm run build", npm, ["run", "-s", "build"]);
-  } else {
-    step("build is up to date (.next/BUILD_ID newer than every source file)");
-  }
-
-  // 7. nothing else may hold our ports (or a stale demo would answer the health check)
+  // 6. nothing else may hold our ports (or a stale demo would answer the health check)
   const ports = [
     { what: "web", host: "127.0.0.1", port: webPort, knob: "PORT" },
     { what: "functions", host: fn.host, port: fn.port, knob: "STATEHOUSE_DEMO_FUNCTIONS_URL" },
     { what: "worker health", host: "127.0.0.1", port: workerHealthPort, knob: "WORKER_HEALTH_PORT" },
+    { what: "ingress", host: "127.0.0.1", port: ingressPort, knob: "INGRESS_PORT" },
+    { what: "playground ingress", host: "127.0.0.1", port: PLAYGROUND.ingress, knob: "examples/playground/module.yaml" },
+    { what: "playground egress", host: "127.0.0.1", port: PLAYGROUND.egress, knob: "examples/playground/module.yaml" },
   ];
   const busy = [];
   for (const p of ports) if (await listening(p)) busy.push(p);
   if (busy.length) {
-    for (const p of busy) fail(`port ${p.port} (${p.what}) is already in use on ${p.host}; stop that process or set ${p.knob}`);
+    for (const p of busy) fail(`port ${p.port} (${p.what}) is already in use on ${p.host}; stop that process or change ${p.knob}`);
     process.exit(1);
   }
 
-  // 8. functions, then seed
+  // 7. the build, only when stale, runs while the data plane starts: the playground works before the console does
   const tsx = ["--import", "tsx"]; // node itself runs the file: the PID we signal is the process (stack.md P17)
+  const buildId = ".next/BUILD_ID";
+  const sources = ["app", "server", "components", "lib", "public", "styles", "next.config.js", "next.config.mjs",
+    "next.config.ts", "tsconfig.json", "package.json", "package-lock.json", "postcss.config.mjs"];
+  const builtAt = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
+  let build = null;
+  if (!builtAt || newestMtime(sources) > builtAt) {
+    step(builtAt ? "sources changed since the last build: next build (in the background)" : "no build yet: next build (in the background)");
+    build = startService("build", ["node_modules/next/dist/bin/next", "build"], { task: true });
+  } else {
+    step("build is up to date (.next/BUILD_ID newer than every source file)");
+  }
+
+  // 8. functions, seed, worker, ingress
   step(`starting functions on ${fn.host}:${fn.port}`);
   const functions = startService("functions", [...tsx, "examples/functions/server.ts", "--port", String(fn.port), "--host", fn.host]);
   if (!(await waitFor("functions", () => listening(fn), 60_000, functions))) {
@@ -332,12 +351,31 @@ async function main() {
   }
   step("seeding (admin user + demo application): npm run seed");
   await mustRun("npm run seed", npm, ["run", "-s", "seed"]);
-
-  // 9. worker + web
-  step(`starting worker (health on :${workerHealthPort}) and web (http://127.0.0.1:${webPort})`);
+  step(`starting worker (health on :${workerHealthPort}) and ingress (:${ingressPort}, playground :${PLAYGROUND.ingress}/:${PLAYGROUND.egress})`);
   startService("worker", [...tsx, "worker/index.ts"]);
-  startService("web", ["node_modules/next/dist/bin/next", "start", "-p", String(webPort), "-H", "127.0.0.1"]);
+  const ingress = startService("ingress", [...tsx, "worker/ingress.ts"]);
+  const playgroundUp = () => Promise.all([listening({ host: "127.0.0.1", port: PLAYGROUND.ingress }), listening({ host: "127.0.0.1", port: PLAYGROUND.egress })]).then((r) => r.every(Boolean));
+  if (!(await waitFor("ingress", playgroundUp, 60_000, ingress))) {
+    if (!stopping) fail(`the ingress did not open the playground ports ${PLAYGROUND.ingress}/${PLAYGROUND.egress} within 60 s`);
+    return shutdown(1);
+  }
+  step(`data plane up in ${seconds()} s: the playground answers on :${PLAYGROUND.ingress} and :${PLAYGROUND.egress}${build ? " (the console follows when the build is done)" : ""}`);
+  const firstGreeting = CHECK ? await playgroundHabit() : null;
+  if (TRICKLE) {
+    startService("trickle", [...tsx, "examples/trickle.ts", "--ingress", `http://127.0.0.1:${PLAYGROUND.ingress}`, "--egress", `http://127.0.0.1:${PLAYGROUND.egress}`]);
+  }
 
+  // 9. web, once built
+  if (build) {
+    const code = await build.exit;
+    if (stopping) return;
+    if (code !== 0) {
+      fail(`next build failed (exit ${code})`);
+      return shutdown(code || 1);
+    }
+  }
+  step(`starting web (http://127.0.0.1:${webPort})`);
+  startService("web", ["node_modules/next/dist/bin/next", "start", "-p", String(webPort), "-H", "127.0.0.1"]);
   const healthUrl = `http://127.0.0.1:${webPort}/api/health`;
   const healthy = await waitFor("web", () => httpOk(healthUrl), 90_000);
   if (stopping) return;
@@ -346,15 +384,50 @@ async function main() {
     if (CHECK) return shutdown(1);
   }
 
-  const user = env.STATEHOUSE_ADMIN_USER;
-  const password = env.STATEHOUSE_ADMIN_PASSWORD === DEMO_DEFAULTS.STATEHOUSE_ADMIN_PASSWORD ? env.STATEHOUSE_ADMIN_PASSWORD : "(your STATEHOUSE_ADMIN_PASSWORD)";
-  step(`console: http://127.0.0.1:${webPort}   login: ${user} / ${password}   (demo defaults; change them for anything real)`);
+  // 10. the banner
+  console.log(
+    banner({
+      host: "localhost", webPort, ingressPort, playgroundIngress: PLAYGROUND.ingress, playgroundEgress: PLAYGROUND.egress,
+      user: env.STATEHOUSE_ADMIN_USER, ...shownCredentials(env), cli: "npx statehouse", color,
+    }),
+  );
+  step(`console up in ${seconds()} s`);
 
   if (CHECK) {
-    console.log("demo ok");
+    console.log(`demo ok: first greeting "${firstGreeting.text}" ${firstGreeting.at} s after start; console ${seconds()} s`);
     return shutdown(0);
   }
   step("running; press Ctrl-C to stop");
+}
+
+/** --check: the StateFun playground's two README commands, as a user types them (with a name of its own). */
+async function playgroundHabit() {
+  const name = `check-${process.pid}`;
+  const put = await fetch(`http://127.0.0.1:${PLAYGROUND.ingress}/example/person/${name}`, {
+    method: "PUT",
+    headers: { "content-type": "application/vnd.example/GreetRequest" },
+    body: JSON.stringify({ name }),
+  }).catch((e) => ({ status: 0, text: async () => e.message }));
+  if (put.status !== 200) {
+    fail(`PUT :${PLAYGROUND.ingress}/example/person/${name} answered ${put.status}: ${await put.text()}`);
+    return shutdown(1);
+  }
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && !stopping) {
+    const got = await fetch(`http://127.0.0.1:${PLAYGROUND.egress}/greetings`).catch(() => null);
+    const text = got ? await got.text() : "";
+    if (got?.status === 200) {
+      if (text !== `Welcome ${name}`) {
+        step(`popped an older greeting first (a Redis kept from an earlier run): "${text}"`);
+        continue;
+      }
+      step(`first greeting popped from :${PLAYGROUND.egress}/greetings ${seconds()} s after start: "${text}"`);
+      return { text, at: seconds() };
+    }
+    await sleep(200);
+  }
+  fail(`no greeting on :${PLAYGROUND.egress}/greetings within 60 s`);
+  return shutdown(1);
 }
 
 async function ensureDatabase() {

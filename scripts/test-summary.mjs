@@ -1,7 +1,7 @@
 // One plain closing line from vitest's and Playwright's JSON reports: `N passed, N failed, N skipped`.
 import { existsSync, readFileSync } from "node:fs";
 
-const [vitestFile, playwrightFile] = process.argv.slice(2);
+const [vitestFile, playwrightFile, demoFile] = process.argv.slice(2);
 let passed = 0, failed = 0, skipped = 0;
 const missing = [];
 if (existsSync(vitestFile)) {
@@ -13,6 +13,11 @@ if (existsSync(playwrightFile)) {
   const p = JSON.parse(readFileSync(playwrightFile, "utf8")).stats;
   passed += p.expected; failed += p.unexpected + p.flaky; skipped += p.skipped;
 } else missing.push("playwright");
+// The demo check (`npm run demo -- --check`) counts as one test.
+if (demoFile) {
+  if (existsSync(demoFile)) JSON.parse(readFileSync(demoFile, "utf8")).ok ? passed++ : failed++;
+  else missing.push("demo check");
+}
 for (const m of missing) { console.error(`no ${m} report: that stage did not run`); failed += 1; }
 if (passed === 0) { console.error("no tests ran"); failed += 1; }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

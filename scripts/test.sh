@@ -59,8 +59,22 @@ npx next build || status=1
 step "end-to-end tests (Playwright + Chromium)"
 PLAYWRIGHT_JSON_OUTPUT_NAME=.ci-results/playwright.json npx playwright test --reporter=list,json || status=1
 
+step "the demo (npm run demo -- --check: the built app, a database of its own, the playground habit)"
+# Ports of its own beside any running demo; the seeded module's playground ports 8090/8091 must be free.
+demo_db="${TEST_DB_NAME}_demo"
+if DATABASE_URL="postgresql://postgres@127.0.0.1:5432/${demo_db}" STATEHOUSE_REDIS_PREFIX="${STATEHOUSE_REDIS_PREFIX}-demo" \
+   PORT=3199 INGRESS_PORT=8180 WORKER_HEALTH_PORT=9466 STATEHOUSE_DEMO_FUNCTIONS_URL=http://127.0.0.1:8100/statefun \
+   timeout 300 node scripts/demo.mjs --check > .ci-results/demo.log 2>&1; then
+  grep -E "^demo ok" .ci-results/demo.log; echo '{"ok":true}' > .ci-results/demo.json
+else
+  tail -40 .ci-results/demo.log; echo "demo check FAILED"; echo '{"ok":false}' > .ci-results/demo.json; status=1
+fi
+psql -h 127.0.0.1 -U postgres -d postgres -q -c "DROP DATABASE IF EXISTS \"${demo_db}\" WITH (FORCE)" 2>&1 | grep -v NOTICE || true
+
 step "summary"
-node scripts/test-summary.mjs .ci-results/vitest.json .ci-results/playwright.json || status=1
+node scripts/test-summary.mjs .ci-results/vitest.json .ci-results/playwright.json .ci-results/demo.json || status=1
 # The e2e servers' data plane lives under this run's prefix (every vitest file removes its own): leave no keys behind.
-redis-cli -u "$REDIS_URL" --scan --pattern "${STATEHOUSE_REDIS_PREFIX}:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" del >/dev/null || true
+for p in "${STATEHOUSE_REDIS_PREFIX}" "${STATEHOUSE_REDIS_PREFIX}-demo"; do
+  redis-cli -u "$REDIS_URL" --scan --pattern "${p}:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" del >/dev/null || true
+done
 exit $status
