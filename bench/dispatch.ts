@@ -49,16 +49,16 @@ const { values: flags } = parseArgs({
 });
 
 const { setAppContext } = await import("../server/context");
-const { createApiToken } = await import("../server/auth/api-tokens");
 const { DataPlane } = await import("../server/dispatch/data-plane");
 const { encodeEntry } = await import("../server/dispatch/entries");
-const { decodePrimitive, encodePrimitive, PRIMITIVE_TYPENAMES } = await import("../server/protocol/typed-values");
+const { encodePrimitive, PRIMITIVE_TYPENAMES } = await import("../server/protocol/typed-values");
 const { metricsKeys } = await import("../server/metrics/keys");
 const { emptyBuckets, quantile } = await import("../server/metrics/histogram");
 const { createTestContext } = await import("../tests/support/test-context");
-const { apiClient } = await import("../tests/support/api-client");
 const { freePort, waitFor } = await import("../tests/support/processes");
-const { cpuOfCommand, cpuOfPid } = await import("./support/processes");
+const { cpuMeter: cpuMeterOf, cpuOfCommand, cpuOfPid, nextStartArgs, redisPidOf } = await import("./support/processes");
+const { appliedProbe, putEach: putEachWith, quantiles } = await import("./support/applied");
+const { benchApp } = await import("./support/bench-app");
 const floors = await import("./support/floors");
 
 const WORKERS = Number(flags.workers);
@@ -72,7 +72,6 @@ const TYPES = ["bench/a", "bench/b", "bench/c", "bench/d", "bench/floor", "bench
 const n = (x: number) => Math.max(1, Math.round(x * SCALE));
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const APPLIED_POLL_MS = 250;
 
 // ---------- processes ----------
 interface Proc {
@@ -120,10 +119,9 @@ setAppContext(ctx);
 const env = ctx.env;
 const P = env.STATEHOUSE_PARTITIONS;
 const plane = new DataPlane(ctx.redis, env.STATEHOUSE_REDIS_PREFIX, P, env.DISPATCH_GROUPS);
-const admin = { kind: "admin-token", name: "admin-token", role: "admin" } as const;
 const results: Record<string, unknown> = {};
 let exitCode = 0;
-const redisPid = Number(/process_id:(\d+)/.exec(await ctx.redis.info("server"))?.[1] ?? 0);
+const redisPid = await redisPidOf(ctx.redis);
 
 /** Calls in flight over all workers (their flushed inflightAsyncOps gauges), sampled every 250 ms. */
 function inflightSampler() {
@@ -147,27 +145,13 @@ function inflightSampler() {
 }
 
 /** CPU used by each process between two calls: where a scenario's time goes, on a machine everyone shares. */
-function cpuMeter() {
-  const readers = (): Array<[string, () => number]> => [
+const cpuMeter = () =>
+  cpuMeterOf([
     ...procs.map((p): [string, () => number] => [p.name, () => cpuOfPid(p.child.pid ?? 0)]),
     ["redis", () => cpuOfPid(redisPid)],
     ["postgres", () => cpuOfCommand("postgres")],
     ["bench", () => cpuOfPid(process.pid)],
-  ];
-  const start = new Map(readers().map(([name, read]) => [name, read()]));
-  const t0 = Date.now();
-  return (messages: number) => {
-    const wall = (Date.now() - t0) / 1000;
-    const perProcess: Record<string, { cpuSec: number; usPerMsg: number }> = {};
-    let total = 0;
-    for (const [name, read] of readers()) {
-      const used = read() - (start.get(name) ?? 0);
-      total += used;
-      perProcess[name] = { cpuSec: Math.round(used * 100) / 100, usPerMsg: Math.round((used * 1e6) / messages) };
-    }
-    return { wallSec: Math.round(wall * 100) / 100, cpuSec: Math.round(total * 100) / 100, coresBusy: Math.round((total / wall) * 100) / 100, perProcess };
-  };
-}
+  ]);
 
 try {
   /** Redis's own time per command (commands a script runs are counted too): where a script's time goes. */
@@ -255,16 +239,8 @@ try {
     results.floor = { http, function: fnCalls, note: "CPU µs per request/call of the processes named; 64 concurrent, keep-alive; the bench process is the client" };
   }
 
-  const call = await apiClient(env.STATEHOUSE_ADMIN_TOKEN!);
-  const must = async (r: Promise<{ status: number; text: string }>, status: number) => {
-    const res = await r;
-    if (res.status !== status) throw new Error(`setup call failed (${res.status}): ${res.text}`);
-    return res;
-  };
-  await must(call("POST", "/api/v1/applications", { body: { name: "bench" } }), 201);
   // The cap is the mailbox limit too (StateFun's maxNumBatchRequests): room for scenario d's 10,000 per address.
-  await must(call("POST", "/api/v1/applications/{app}/endpoints", { params: { app: "bench" }, body: { functions: "bench/*", urlPathTemplate: fnUrl, maxNumBatchRequests: 20_000 } }), 201);
-  const token = (await createApiToken(ctx, admin, { name: "bench-sender", role: "operator" })).token;
+  const { call, must, token } = await benchApp(ctx, fnUrl, 20_000);
 
   for (let i = 0; i < WORKERS; i++) {
     const port = await freePort();
@@ -275,7 +251,7 @@ try {
   const ingressPort = await freePort();
   const ingress =
     flags.ingress === "next"
-      ? spawnNode("next", [join(process.cwd(), "node_modules/next/dist/bin/next"), "start", "-p", String(ingressPort), "-H", "127.0.0.1"], { ...ctx.childEnv, NEXT_TELEMETRY_DISABLED: "1" }, resolve(flags["next-dir"]!))
+      ? spawnNode("next", nextStartArgs(ingressPort), { ...ctx.childEnv, NEXT_TELEMETRY_DISABLED: "1" }, resolve(flags["next-dir"]!))
       : spawnNode("ingress", tsxEntry("worker/ingress.ts"), { ...ctx.childEnv, INGRESS_PORT: String(ingressPort) });
   await waitHttp(`http://127.0.0.1:${ingressPort}/api/v1/ingress`, ingress);
   const origin = `http://127.0.0.1:${ingressPort}`;
@@ -294,33 +270,7 @@ try {
   }
 
   // ---------- measuring helpers ----------
-  const statsSum = async (field: string) => {
-    const pipe = ctx.redis.pipeline();
-    for (let p = 0; p < P; p++) pipe.hget(plane.keys.stats(p), field);
-    return (await pipe.exec())!.reduce((s, [, v]) => s + Number(v ?? 0), 0);
-  };
-  /** Commits of one type, from the changelog streams: [time, messages consumed]. */
-  const commitsOf = async (prefix: string) => {
-    const pipe = ctx.redis.pipeline();
-    for (let p = 0; p < P; p++) pipe.xrange(plane.keys.changelog(p), "-", "+");
-    const out: Array<[number, number]> = [];
-    for (const [, rows] of (await pipe.exec())!)
-      for (const [, f] of rows as Array<[string, string[]]>) {
-        const rec: Record<string, string> = {};
-        for (let i = 0; i < f.length; i += 2) rec[f[i]] = f[i + 1];
-        if (rec.a?.startsWith(prefix)) out.push([Number(rec.at), Number(rec.n)]);
-      }
-    return out.sort((x, y) => x[0] - y[0]);
-  };
-  const counterSum = async (addresses: string[]) => {
-    let sum = 0;
-    for (let i = 0; i < addresses.length; i += 5000) {
-      const pipe = ctx.redis.pipeline();
-      for (const a of addresses.slice(i, i + 5000)) pipe.hgetBuffer(plane.keys.state(plane.keys.partitionOf(a), a), "v:n");
-      for (const [, v] of (await pipe.exec())!) if (v) sum += decodePrimitive(PRIMITIVE_TYPENAMES.int, v as Buffer);
-    }
-    return sum;
-  };
+  const { statsSum, commitsOf, counterSum, waitApplied } = appliedProbe(ctx.redis, plane);
   const histogramOf = async (type: string, h: string) => {
     const raw = await ctx.redis.hgetall(metricsKeys(env.STATEHOUSE_REDIS_PREFIX).totals(type));
     const b = emptyBuckets();
@@ -332,17 +282,6 @@ try {
       else b.buckets[Number(part)] += Number(v);
     }
     return { count: b.count, p50: quantile(b, 0.5), p99: quantile(b, 0.99), mean: b.count ? Math.round((b.sum / b.count) * 100) / 100 : null };
-  };
-  // The end time is the last commit's, from the changelog: polling only says when to look, and a poll is one
-  // HGET per partition (at 20 ms, 12,800 HGETs a second: ~6% of the CPU Redis spent in c, charged to the system under test).
-  const waitApplied = async (type: string, expected: number, timeoutMs: number) =>
-    waitFor(async () => (await statsSum(`${type}|in`)) >= expected, timeoutMs, APPLIED_POLL_MS).catch(async () => {
-      throw new Error(`${type}: only ${await statsSum(`${type}|in`)} of ${expected} messages applied within ${timeoutMs} ms`);
-    });
-  const quantiles = (xs: number[]) => {
-    const s = Float64Array.from(xs).sort();
-    const at = (q: number) => Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 100) / 100;
-    return s.length ? { p50: at(0.5), p99: at(0.99) } : { p50: null, p99: null };
   };
   /** Σ counters, latency from the workers' histograms (flushed each second) and from the function itself. */
   const finish = async (type: string, addresses: string[], accepted: number, started: number) => {
@@ -376,24 +315,7 @@ try {
   };
 
   /** N single-message PUTs to `type`/0..A-1 (round robin), CONCURRENCY at a time, as a user's clients send them. */
-  const putEach = async (type: string, A: number, N: number) => {
-    let next = 0;
-    let accepted = 0;
-    const statuses: Record<number, number> = {};
-    const reqMs: number[] = [];
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < N) {
-        const i = next++;
-        const t = performance.now();
-        const res = await pool.request({ method: "PUT", path: `/api/v1/ingress/${type}/${i % A}`, headers: { authorization: auth, "content-type": "application/vnd.bench/Tick" }, body: `{"t":${Date.now()}}` });
-        await res.body.dump();
-        reqMs.push(performance.now() - t);
-        statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
-        if (res.statusCode === 202) accepted++;
-      }
-    }));
-    return { accepted, statuses, reqMs };
-  };
+  const putEach = (type: string, A: number, N: number) => putEachWith(pool, { auth, type, addresses: A, messages: N, concurrency: CONCURRENCY });
 
   // ---------- warm-up: every process's hot paths compiled before anything is measured ----------
   // A long-running deployment is warm; a cold one is measured here separately (`warmup`). Measured without it,

@@ -17,7 +17,7 @@
  *
  * Flags: --sizes 50,250 (MiB) · --server auto|next|host · --next-dir DIR · --root DIR · --keep-files
  */
-import { createWriteStream, createReadStream, existsSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { createWriteStream, createReadStream, existsSync, statSync, unlinkSync } from "node:fs";
 import { request } from "node:http";
 import { join, resolve } from "node:path";
 import { once } from "node:events";
@@ -39,7 +39,7 @@ const { values: flags } = parseArgs({
 });
 
 const { setAppContext } = await import("../server/context");
-const { halt, launch, tsx } = await import("./support/processes");
+const { halt, hasNextBuild, launch, nextStartArgs, rssMiB, tsx } = await import("./support/processes");
 type Child = import("./support/processes").Child;
 const { createTestContext } = await import("../tests/support/test-context");
 const { apiClient } = await import("../tests/support/api-client");
@@ -103,28 +103,6 @@ async function writeFile(path: string, bytes: number, badLine?: number): Promise
 }
 
 // ---------- the web process's memory ----------
-/** VmRSS of a process and its descendants, MiB (Next may run its server in a child). */
-function rssMiB(root: number): number {
-  const children = new Map<number, number[]>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {}
-  }
-  let kb = 0;
-  for (const todo = [root]; todo.length; ) {
-    const pid = todo.pop()!;
-    try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
-    } catch {}
-    todo.push(...(children.get(pid) ?? []));
-  }
-  return kb / 1024;
-}
-
 async function idleRss(pid: number): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < 10; i++, await sleep(100)) xs.push(rssMiB(pid));
@@ -166,7 +144,7 @@ function post(port: number, token: string, path: string, early = false): Promise
 // ---------- setup ----------
 const root = resolve(flags.root!);
 const nextDir = resolve(flags["next-dir"]!);
-const useNext = flags.server === "next" || (flags.server === "auto" && existsSync(join(nextDir, ".next", "BUILD_ID")));
+const useNext = flags.server === "next" || (flags.server === "auto" && hasNextBuild(nextDir));
 const nodeOptions: Record<string, string> = flags["node-options"] ? { NODE_OPTIONS: flags["node-options"] } : {};
 const ctx = await createTestContext({ LOG_LEVEL: "warn", SAVEPOINT_RETAIN: "1" });
 setAppContext(ctx);
@@ -180,7 +158,7 @@ let web: Child | undefined;
 async function startWeb(): Promise<{ web: Child; port: number }> {
   const port = await freePort();
   const w = useNext
-    ? launch("next", process.execPath, [join(process.cwd(), "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], { ...ctx.childEnv, NEXT_TELEMETRY_DISABLED: "1", ...nodeOptions }, nextDir)
+    ? launch("next", process.execPath, nextStartArgs(port), { ...ctx.childEnv, NEXT_TELEMETRY_DISABLED: "1", ...nodeOptions }, nextDir)
     : // the hosted tree's tsconfig maps its "@/…" imports
       launch("route-host", process.execPath, [...tsx("bench/support/route-host.ts"), String(port), join(root, "app/api/v1/applications/[app]/savepoints/import/route.ts"), ROUTE], {
         ...ctx.childEnv,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** Child processes of a benchmark and what /proc says about processes (Linux): CPU seconds, peak memory. */
@@ -45,19 +45,78 @@ export function peakRssMiB(pid: number | undefined): number | null {
   }
 }
 
-/** A process's command name and CPU seconds (user + system, all threads), from /proc/<pid>/stat; null once it is gone. */
-function procStat(pid: number | string): { comm: string; cpuSec: number } | null {
+/** A process's command name, parent and CPU seconds (user + system, all threads), from /proc/<pid>/stat; null once it is gone. */
+function procStat(pid: number | string): { comm: string; ppid: number; cpuSec: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const close = stat.lastIndexOf(")");
     const fields = stat.slice(close + 2).split(" ");
-    return { comm: stat.slice(stat.indexOf("(") + 1, close), cpuSec: (Number(fields[11]) + Number(fields[12])) / 100 };
+    return { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), cpuSec: (Number(fields[11]) + Number(fields[12])) / 100 };
   } catch {
     return null;
   }
 }
 
 export const cpuOfPid = (pid: number) => procStat(pid)?.cpuSec ?? 0;
+
+/** A process and all its descendants (Next may run its server in a child process). */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    const st = /^\d+$/.test(d) ? procStat(d) : null;
+    if (st) children.set(st.ppid, [...(children.get(st.ppid) ?? []), Number(d)]);
+  }
+  const out: number[] = [];
+  for (const todo = [root]; todo.length; ) {
+    const pid = todo.pop()!;
+    out.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** CPU seconds of a process and its descendants (one that has ended is no longer counted). */
+export const cpuOfTree = (root: number) => processTree(root).reduce((total, pid) => total + cpuOfPid(pid), 0);
+
+/** VmRSS of a process and its descendants, MiB (unrounded). */
+export function rssMiB(root: number): number {
+  let kb = 0;
+  for (const pid of processTree(root)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+    } catch {}
+  }
+  return kb / 1024;
+}
+
+/**
+ * CPU used by each named reader (CPU seconds of some processes) from this call to the returned function's call,
+ * and µs of it per message: where a scenario's time goes, on a machine everyone shares.
+ */
+export function cpuMeter(readers: Array<[string, () => number]>) {
+  const start = new Map(readers.map(([name, read]) => [name, read()]));
+  const t0 = Date.now();
+  return (messages: number) => {
+    const wall = (Date.now() - t0) / 1000;
+    const perProcess: Record<string, { cpuSec: number; usPerMsg: number }> = {};
+    let total = 0;
+    for (const [name, read] of readers) {
+      const used = read() - (start.get(name) ?? 0);
+      total += used;
+      perProcess[name] = { cpuSec: Math.round(used * 100) / 100, usPerMsg: Math.round((used * 1e6) / messages) };
+    }
+    return { wallSec: Math.round(wall * 100) / 100, cpuSec: Math.round(total * 100) / 100, coresBusy: Math.round((total / wall) * 100) / 100, perProcess };
+  };
+}
+
+/** The Redis server's pid (for its CPU), from INFO. */
+export const redisPidOf = async (redis: { info(section: string): Promise<string> }) => Number(/process_id:(\d+)/.exec(await redis.info("server"))?.[1] ?? 0);
+
+/** `next start` of the build in the process's cwd on 127.0.0.1:`port`, as node arguments (the next of this checkout). */
+export const nextStartArgs = (port: number) => [join(process.cwd(), "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"];
+
+/** Whether `dir` holds a Next.js production build (`next build` writes .next/BUILD_ID last). */
+export const hasNextBuild = (dir: string) => existsSync(join(dir, ".next", "BUILD_ID"));
 
 /**
  * CPU seconds of every process with this command name (e.g. "postgres"): backends come and go, and one that ended
