@@ -121,16 +121,22 @@ describe("docker-compose.yml", () => {
   });
 
   it("has the expected services", () => {
-    expect(Object.keys(services).sort()).toEqual(["functions", "migrate", "postgres", "redis", "web", "worker"]);
+    expect(Object.keys(services).sort()).toEqual(["functions", "ingress", "migrate", "postgres", "redis", "trickle", "web", "welcome", "worker"]);
     expect(services.postgres.image).toMatch(/^postgres:15\b/);
     expect(services.redis.image).toMatch(/^redis:7\b/);
   });
 
-  it("gives every long-running service a healthcheck; only the one-shot migrate has none", () => {
+  it("gives every long-running server a healthcheck; the one-shots (migrate, welcome) and the trickle, a client, have none", () => {
     for (const [name, s] of Object.entries(services)) {
-      if (name === "migrate") {
+      if (name === "migrate" || name === "welcome") {
         expect(s.healthcheck, name).toBeUndefined();
         expect(s.restart, name).toBe("no");
+        continue;
+      }
+      if (name === "trickle") {
+        expect(s.healthcheck, name).toBeUndefined();
+        expect(s.restart, name).toBe("unless-stopped"); // it comes back; nothing waits on it
+        expect(Object.values(services).some((o) => dependsOnTargets(o).includes("trickle"))).toBe(false);
         continue;
       }
       expect(s.healthcheck?.test, `${name} healthcheck`).toBeTruthy();
@@ -139,13 +145,14 @@ describe("docker-compose.yml", () => {
     expect(asText(services.postgres.healthcheck!.test)).toContain("pg_isready");
     expect(asText(services.redis.healthcheck!.test)).toContain("redis-cli ping");
     // Slim images have no curl: HTTP checks go through node.
-    for (const name of ["web", "worker", "functions"]) {
+    for (const name of ["web", "worker", "ingress", "functions"]) {
       const test = asText(services[name].healthcheck!.test);
       expect(test, name).toMatch(/^CMD node -e /);
       expect(test, name).not.toMatch(/\b(curl|wget)\b/);
     }
     expect(asText(services.web.healthcheck!.test)).toContain("127.0.0.1:3000/api/health");
     expect(asText(services.worker.healthcheck!.test)).toContain("127.0.0.1:9464/healthz");
+    expect(asText(services.ingress.healthcheck!.test)).toContain("127.0.0.1:8080/healthz");
   });
 
   it("waits only on conditions the target can satisfy", () => {
@@ -158,9 +165,9 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  it("runs migrations once before web and worker start", () => {
+  it("runs migrations once before web, worker and ingress start; the banner waits for all three", () => {
     expect(asText(services.migrate.command)).toMatch(/npm run db:deploy && npm run seed/);
-    for (const name of ["web", "worker"]) {
+    for (const name of ["web", "worker", "ingress"]) {
       const deps = services[name].depends_on as Record<string, { condition: string }>;
       expect(deps.migrate, name).toEqual({ condition: "service_completed_successfully" });
       expect(deps.postgres?.condition, name).toBe("service_healthy");
@@ -172,6 +179,10 @@ describe("docker-compose.yml", () => {
     // The seed probes the demo functions (best effort); they depend on nothing, so there is no cycle.
     expect(migrateDeps.functions.condition).toBe("service_healthy");
     expect(services.functions.depends_on).toBeUndefined();
+    const welcome = services.welcome.depends_on as Record<string, { condition: string }>;
+    for (const name of ["web", "worker", "ingress"]) expect(welcome[name], name).toEqual({ condition: "service_healthy" });
+    expect(asText(services.welcome.command)).toMatch(/^node scripts\/banner\.mjs /);
+    expect(asText(services.trickle.command)).toMatch(/examples\/trickle\.ts --ingress http:\/\/ingress:8090 --egress http:\/\/ingress:8091$/);
   });
 
   it("lets the worker scale: no container_name, no host ports", () => {
@@ -180,9 +191,16 @@ describe("docker-compose.yml", () => {
     for (const name of Object.keys(services)) expect(services[name], name).not.toHaveProperty("container_name");
   });
 
-  it("publishes only the console on the host", () => {
+  it("publishes the console and the fast ingress; the playground ports, which take no credentials, on loopback only", () => {
     expect(services.web.ports).toEqual(["3000:3000"]);
-    for (const [name, s] of Object.entries(services)) if (name !== "web") expect(s.ports, name).toBeUndefined();
+    expect(services.ingress.ports).toEqual(["8080:8080", "127.0.0.1:8090:8090", "127.0.0.1:8091:8091"]);
+    for (const [name, s] of Object.entries(services)) if (name !== "web" && name !== "ingress") expect(s.ports, name).toBeUndefined();
+    const ingressEnv = services.ingress.environment as Record<string, string>;
+    // inside the network the playground ports listen on every interface (for the trickle); the host sees loopback
+    expect(ingressEnv).toMatchObject({ INGRESS_PORT: "8080", PLAYGROUND_BIND: "0.0.0.0" });
+    // the seeded module declares exactly these playground ports
+    const module = read("examples/playground/module.yaml");
+    expect([...module.matchAll(/^\s*port:\s*(\d+)$/gm)].map((m) => m[1])).toEqual(["8090", "8091"]);
   });
 
   it("keeps Redis durable: appendonly yes + appendfsync everysec on a volume", () => {
@@ -194,18 +212,23 @@ describe("docker-compose.yml", () => {
     expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(["pgdata", "redisdata"]);
   });
 
-  it("runs the four app services from one image with the shared environment", () => {
-    const app = ["migrate", "web", "worker", "functions"];
+  it("runs the Statehouse services from one image with the shared environment; the demo functions from their own", () => {
+    const app = ["migrate", "web", "worker", "ingress", "trickle", "welcome"];
     const images = new Set(app.map((n) => services[n].image));
     expect(images.size).toBe(1);
     expect(composeText).toMatch(/^x-statehouse-env: &statehouse-env$/m);
     const env0 = services.migrate.environment as Record<string, string>;
-    for (const n of app) expect(services[n].environment, n).toEqual(env0);
+    for (const n of ["web", "worker", "welcome"]) expect(services[n].environment, n).toEqual(env0);
+    for (const n of ["ingress", "trickle"]) expect(services[n].environment, n).toMatchObject(env0);
+    expect(services.functions.image).not.toBe(services.web.image);
+    expect(services.functions.build).toMatchObject({ context: ".", dockerfile: "Dockerfile", target: "functions" });
+    expect(services.functions.environment).toBeUndefined();
     for (const key of ["DATABASE_URL", "REDIS_URL", "STATEHOUSE_ADMIN_USER", "STATEHOUSE_ADMIN_PASSWORD",
       "STATEHOUSE_ADMIN_TOKEN", "STATEHOUSE_DEMO_FUNCTIONS_URL", "WORKER_HEALTH_PORT"])
       expect(env0, key).toHaveProperty(key);
     expect(env0.STATEHOUSE_DEMO_FUNCTIONS_URL).toBe("http://functions:8000/statefun");
-    expect(asText(services.functions.command)).toMatch(/npm run functions -- --port 8000 --host 0\.0\.0\.0/);
+    // the functions image's CMD serves them on 8000 on every interface
+    expect(services.functions.command).toBeUndefined();
   });
 
   it("hard-codes no credential: each is a ${VAR:-demo default} interpolation", () => {
@@ -223,7 +246,7 @@ describe("docker-compose.yml", () => {
 
   it("uses only npm scripts that exist in package.json", () => {
     const used = Object.values(services).flatMap((s) => npmScriptsIn(`${asText(s.command)} ${asText(s.entrypoint)}`));
-    expect(used.sort()).toEqual(["db:deploy", "functions", "seed", "web", "worker"]);
+    expect(used.sort()).toEqual(["db:deploy", "ingress", "seed", "web", "worker"]);
     for (const name of used) expect(scripts, `npm run ${name}`).toHaveProperty(name);
   });
 });
@@ -299,32 +322,40 @@ describe("Dockerfile", () => {
   const stage = (name: string) => stages.find((s) => s.name === name)!;
   const instr = (s: Stage, kw: string) => s.lines.filter((l) => l.toUpperCase().startsWith(`${kw} `));
 
-  it("is a node:20-bookworm-slim multi-stage build: deps → build → runtime", () => {
-    expect(stages.map((s) => s.name)).toEqual(["deps", "build", "runtime"]);
+  it("is a node:20-bookworm-slim multi-stage build: manifest → deps → build, manifest → prod-deps, functions, runtime (last: the default target)", () => {
+    expect(stages.map((s) => s.name)).toEqual(["manifest", "deps", "build", "prod-deps", "functions", "runtime"]);
+    expect(stage("manifest").from).toBe("${NODE_IMAGE}");
+    expect(stage("prod-deps").from).toBe("manifest");
+    expect(stage("functions").from).toBe("${NODE_IMAGE}");
     expect(text).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
-    expect(stage("deps").from).toBe("${NODE_IMAGE}");
+    expect(stage("deps").from).toBe("manifest");
     expect(stage("build").from).toBe("deps");
     expect(stage("runtime").from).toBe("${NODE_IMAGE}");
   });
 
   it("installs with npm ci and builds with telemetry off", () => {
     expect(instr(stage("deps"), "RUN").join("\n")).toMatch(/\bnpm ci\b/);
-    expect(instr(stage("deps"), "ENV").join(" ")).toMatch(/NEXT_TELEMETRY_DISABLED=1/);
+    expect(instr(stage("manifest"), "ENV").join(" ")).toMatch(/NEXT_TELEMETRY_DISABLED=1/);
     expect(instr(stage("build"), "RUN").join("\n")).toMatch(/\bnpm run build\b/);
-    expect(instr(stage("deps"), "ENV").join(" ")).not.toMatch(/NODE_ENV=production/); // would drop devDependencies
+    expect([...instr(stage("manifest"), "ENV"), ...instr(stage("deps"), "ENV")].join(" ")).not.toMatch(/NODE_ENV=production/); // would drop devDependencies
   });
 
-  it("copies only files that exist into the deps stage (postinstall runs prisma generate)", () => {
-    for (const line of instr(stage("deps"), "COPY")) {
+  it("copies only files that exist into the manifest stage (postinstall runs prisma generate)", () => {
+    for (const line of instr(stage("manifest"), "COPY")) {
       const parts = line.split(/\s+/).slice(1).filter((p) => !p.startsWith("--"));
       for (const src of parts.slice(0, -1)) expect(() => readFileSync(path.join(root, src)), src).not.toThrow(/ENOENT/);
     }
-    expect(instr(stage("deps"), "COPY").join("\n")).toMatch(/prisma\.config\.ts/);
+    expect(instr(stage("manifest"), "COPY").join("\n")).toMatch(/prisma\.config\.ts/);
   });
 
-  it("runtime: app + node_modules + .next from the build, non-root user, no secrets", () => {
+  it("runtime: the source, production node_modules (npm ci --omit=dev) and .next from the build, non-root user, no secrets", () => {
     const rt = stage("runtime");
-    expect(instr(rt, "COPY").join("\n")).toMatch(/--from=build \/app/);
+    expect(instr(stage("prod-deps"), "RUN").join("\n")).toMatch(/\bnpm ci --omit=dev\b/);
+    const copies = instr(rt, "COPY");
+    expect(copies).toContain("COPY --from=prod-deps /app/node_modules ./node_modules");
+    expect(copies).toContain("COPY --from=build /app/.next ./.next");
+    // nothing else from the stages that installed devDependencies
+    for (const c of copies) if (/--from=(deps|build)\b/.test(c)) expect(c).toBe("COPY --from=build /app/.next ./.next");
     const users = instr(rt, "USER");
     expect(users.length).toBeGreaterThan(0);
     expect(users.at(-1)).not.toMatch(/^USER\s+(root|0)(:|$)/i);
@@ -341,6 +372,22 @@ describe("Dockerfile", () => {
     );
     expect(used).toEqual(expect.arrayContaining(["build", "web"]));
     for (const name of used) expect(scripts, `npm run ${name}`).toHaveProperty(name);
+  });
+});
+
+describe("Dockerfile: the demo functions' image", () => {
+  it("installs examples/functions/package.json's locked production dependencies and serves server.ts on 8000", () => {
+    const fn = dockerfileStages(read("Dockerfile")).find((s) => s.name === "functions")!;
+    const lines = fn.lines.join("\n");
+    expect(lines).toMatch(/COPY examples\/functions\/package\.json examples\/functions\/package-lock\.json \.\//);
+    expect(lines).toMatch(/npm ci --omit=dev/);
+    expect(lines).toMatch(/CMD \["node", "--import", "tsx", "server\.ts", "--port", "8000", "--host", "0\.0\.0\.0"\]/);
+    const pkg = JSON.parse(read("examples/functions/package.json")) as { dependencies: Record<string, string> };
+    const rootDev = (JSON.parse(read("package.json")) as { devDependencies: Record<string, string> }).devDependencies;
+    // the same SDK version the tests prove wire compatibility with
+    expect(pkg.dependencies["apache-flink-statefun"]).toBe(rootDev["apache-flink-statefun"]);
+    const lock = JSON.parse(read("examples/functions/package-lock.json")) as { packages: Record<string, { version?: string }> };
+    expect(lock.packages["node_modules/apache-flink-statefun"].version).toBe(pkg.dependencies["apache-flink-statefun"]);
   });
 });
 
