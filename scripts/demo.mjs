@@ -103,24 +103,37 @@ const services = [];
 let oneShot = null;
 let stopping = false;
 
-/** Run a one-shot command with inherited output; resolves to its exit code. */
-function run(cmd, args, opts = {}) {
+/**
+ * Run a one-shot command; resolves to its exit code. Its output is inherited, or with `quiet` kept back and
+ * shown only if it fails (the last line otherwise, e.g. "All migrations have been successfully applied.").
+ */
+function run(cmd, args, { quiet = false, ...opts } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: "inherit", env, shell: isWin, ...opts });
+    const child = spawn(cmd, args, { stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", env, shell: isWin, ...opts });
     oneShot = child;
+    if (quiet) {
+      const out = [];
+      child.stdout.on("data", (d) => out.push(d));
+      child.stderr.on("data", (d) => out.push(d));
+      child.on("close", (code) => {
+        const text = Buffer.concat(out).toString("utf8").trimEnd();
+        if (code === 0) console.log(text.split("\n").at(-1));
+        else if (text) console.error(text);
+      });
+    }
     child.on("error", (e) => {
       fail(`${cmd}: ${e.message}`);
       resolve(127);
     });
-    child.on("exit", (code, signal) => {
+    child.on("close", (code, signal) => {
       oneShot = null;
       resolve(code ?? (signal ? 128 : 1));
     });
   });
 }
 
-async function mustRun(what, cmd, args) {
-  const code = await run(cmd, args);
+async function mustRun(what, cmd, args, opts) {
+  const code = await run(cmd, args, opts);
   if (stopping) return halt();
   if (code !== 0) {
     fail(`${what} failed (exit ${code})`);
@@ -310,7 +323,7 @@ async function main() {
 
   // 5. migrations
   step("applying migrations: npm run db:deploy");
-  await mustRun("npm run db:deploy", npm, ["run", "-s", "db:deploy"]);
+  await mustRun("npm run db:deploy", npm, ["run", "-s", "db:deploy"], { quiet: true });
 
   // 6. nothing else may hold our ports (or a stale demo would answer the health check)
   const ports = [
