@@ -4,7 +4,7 @@
  * commands (send with curl, read the egress, the same with the CLI). Printed by `npm run demo` when everything
  * answers, and by docker-compose.yml's one-shot `welcome` service. Node built-ins only.
  *
- *   node scripts/banner.mjs [--host localhost] [--cli "docker compose exec web npx statehouse"]
+ *   node scripts/banner.mjs [--host localhost] [--cli "docker compose exec web npx statehouse" --cli-ingress http://ingress:8080]
  *
  * Standalone, it takes the demo settings from the environment it is given (a launcher, like scripts/demo.mjs).
  */
@@ -13,7 +13,8 @@ import { parseArgs } from "node:util";
 
 /**
  * @param {{ host: string, webPort: number|string, ingressPort: number|string, playgroundIngress: number|string,
- *   playgroundEgress: number|string, user: string, password: string, token: string, cli: string, color?: boolean }} o
+ *   playgroundEgress: number|string, user: string, password: string, token: string, cli: string, cliIngress?: string,
+ *   color?: boolean }} o  cliIngress: the fast ingress as the CLI reaches it (default: http://host:ingressPort)
  */
 export function banner(o) {
   const c = (code, s) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
@@ -33,7 +34,7 @@ export function banner(o) {
     c("2", "  # 2. read it from the playground egress"),
     `  curl -X GET ${o.host}:${o.playgroundEgress}/greetings`,
     c("2", "  # 3. the same with the CLI: sign in once, send through the fast ingress, read the egress"),
-    `  ${o.cli} login --url ${web} --token ${o.token} --ingress-url http://${o.host}:${o.ingressPort}`,
+    `  ${o.cli} login --url ${web} --token ${o.token} --ingress-url ${o.cliIngress ?? `http://${o.host}:${o.ingressPort}`}`,
     `  ${o.cli} send example/person/Bob --type example/GreetRequest '{"name": "Bob"}' && ${o.cli} egress tail io.statefun.playground/egress --topic greetings`,
     "",
     c("2", `  A trickle of greetings and cart messages keeps the console alive; its own egress records are taken back.`),
@@ -57,7 +58,7 @@ export function shownCredentials(e) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { values } = parseArgs({ options: { host: { type: "string", default: "localhost" }, cli: { type: "string", default: "npx statehouse" } } });
+  const { values } = parseArgs({ options: { host: { type: "string", default: "localhost" }, cli: { type: "string", default: "npx statehouse" }, "cli-ingress": { type: "string" } } });
   const e = process.env;
   console.log(
     banner({
@@ -69,6 +70,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       user: e.STATEHOUSE_ADMIN_USER || "admin",
       ...shownCredentials(e),
       cli: values.cli,
+      cliIngress: values["cli-ingress"],
       color: !!process.stdout.isTTY && !e.NO_COLOR,
     }),
   );
