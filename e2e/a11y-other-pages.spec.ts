@@ -13,6 +13,7 @@ test("the sign-in page: axe in light and dark, 390 px without horizontal scroll"
 
 test("the applications list: axe in light and dark, 390 px without horizontal scroll", async ({ page }) => {
   await loginInBrowser(page);
+  await page.goto("/applications");
   await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
   await expectAccessibleAndNarrow(page, "applications");
 });

@@ -51,6 +51,7 @@ test("(a) register an endpoint, send a message from the address page, watch stat
 
   await test.step("log in and create the application", async () => {
     await loginInBrowser(page);
+    await page.goto("/applications");
     await page.getByLabel("Name", { exact: true }).fill(app);
     await page.getByLabel("Description").fill("journey (a): a message from the address page");
     await page.getByRole("button", { name: "Create application" }).click();

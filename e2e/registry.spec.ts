@@ -28,6 +28,7 @@ test("an admin registers a probed endpoint, sees its declared state, and pauses 
   });
 
   await test.step("create the application", async () => {
+    await page.goto("/applications");
     await page.getByLabel("Name", { exact: true }).fill(app);
     await page.getByLabel("Description").fill("created by the e2e journey");
     await page.getByRole("button", { name: "Create application" }).click();

@@ -6,11 +6,14 @@ import { useLogin } from "../lib/hooks/use-session";
 import { ErrorAlert } from "./error-alert";
 import { Field } from "./field";
 
-/** Only same-site paths: `?next=//evil.example` must not turn the login page into an open redirect. */
+/**
+ * Only same-site paths: `?next=//evil.example` must not turn the login page into an open redirect. Without one, the
+ * overview: live rates and health are what a user signing in wants to see first.
+ */
 function safeNext(): string {
-  if (typeof window === "undefined") return "/applications";
+  if (typeof window === "undefined") return "/";
   const next = new URLSearchParams(window.location.search).get("next");
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : "/applications";
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/login") ? next : "/";
 }
 
 export function LoginForm() {
