@@ -52,13 +52,19 @@ export interface NextRecord {
   value: Buffer | null;
 }
 
+/**
+ * The pops' cursor hash of an egress stream. The stream's whole key is the cursor's hash tag, so on a Redis Cluster
+ * both keys of the script hash to the stream's slot (the stream key itself holds no braces: names cannot).
+ */
+export const popCursorKey = (stream: string): string => `{${stream}}:pop`;
+
 async function runPop(redis: Redis, stream: string, topic: string, mode: string): Promise<NextRecord | null> {
   if (!defined.has(redis)) {
     redis.defineCommand("sh_playgroundPop", { numberOfKeys: 2, lua: POP_LUA });
     defined.add(redis);
   }
   const cmd = (redis as unknown as { sh_playgroundPopBuffer: PopCmd }).sh_playgroundPopBuffer.bind(redis);
-  const r = await cmd(stream, `${stream}:pop`, topic, MAX_SCANNED, mode);
+  const r = await cmd(stream, popCursorKey(stream), topic, MAX_SCANNED, mode);
   return r ? { id: r[0].toString("latin1"), value: r[1] ?? null } : null;
 }
 

@@ -5,8 +5,10 @@ import { promisify } from "node:util";
 import { liveRegistry } from "@/server/registry/live-registry";
 import type { RegistryCache } from "@/server/registry/registry-cache";
 import { PlaygroundPorts } from "@/server/ingress-listener/playground-ports";
-import { playgroundPayload, popEgressRecord } from "@/server/egress/pop-playground";
+import { playgroundPayload, popCursorKey, popEgressRecord } from "@/server/egress/pop-playground";
 import { CAST, startTrickle } from "@/examples/trickle";
+import { planeOf } from "@/server/dispatch/plane";
+import { createRequire } from "node:module";
 import { createDispatchEnv, type DispatchEnv } from "../support/dispatch-env";
 import { freePort, waitFor } from "../support/processes";
 
@@ -117,16 +119,16 @@ describe("the playground ports of an applied module", () => {
     const stream = `${env.ctx.keys.prefix}:control-stream`;
     for (let i = 0; i < 10; i++) await env.ctx.redis.xadd(stream, "*", "topic", "t", "v", JSON.stringify({ topic: "t", payload: `p${i}` }));
     const naivePop = async () => {
-      const cur = (await env.ctx.redis.hget(`${stream}:pop`, "t")) ?? "0-0";
+      const cur = (await env.ctx.redis.hget(popCursorKey(stream), "t")) ?? "0-0";
       const [row] = await env.ctx.redis.xrange(stream, `(${cur}`, "+", "COUNT", 1);
       if (!row) return null;
-      await env.ctx.redis.hset(`${stream}:pop`, "t", row[0]);
+      await env.ctx.redis.hset(popCursorKey(stream), "t", row[0]);
       return row[1][3];
     };
     const got = (await Promise.all(Array.from({ length: 20 }, naivePop))).filter((v) => v !== null);
     expect(new Set(got).size).toBeLessThan(got.length);
     // the real one, same shape of load: each record once
-    await env.ctx.redis.del(`${stream}:pop`);
+    await env.ctx.redis.del(popCursorKey(stream));
     const real = (await Promise.all(Array.from({ length: 20 }, () => popEgressRecord(env.ctx.redis, stream, "t")))).filter((v) => v !== null);
     expect(real.map((v) => playgroundPayload(v!.value!).toString()).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `p${i}`).sort());
   });
@@ -215,5 +217,16 @@ describe("the playground ports of an applied module", () => {
     } finally {
       await guarded.stop();
     }
+  });
+});
+
+/** Redis Cluster's CRC16 key slot, as ioredis computes it (standalone Redis refuses CLUSTER KEYSLOT). */
+const keySlot = createRequire(import.meta.url)("cluster-key-slot") as (key: string) => number;
+
+describe("the pop cursor's key", () => {
+  it("hashes to its stream's slot (Redis Cluster: one slot per script)", () => {
+    const stream = planeOf(env.ctx).keys.egress("playground", "io.statefun.playground/egress");
+    expect(keySlot(popCursorKey(stream))).toBe(keySlot(stream));
+    expect(keySlot(`${stream}:pop`)).not.toBe(keySlot(stream)); // the key it had before
   });
 });
