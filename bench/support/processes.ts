@@ -59,6 +59,14 @@ function procStat(pid: number | string): { comm: string; ppid: number; cpuSec: n
 
 export const cpuOfPid = (pid: number) => procStat(pid)?.cpuSec ?? 0;
 
+/** CPU seconds the whole machine has been busy (all cores: /proc/stat less idle and iowait): with the readings of
+ * one's own processes, what everything else on a shared machine took meanwhile. */
+export function machineCpuSec(): number {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = ticks;
+  return (user + nice + system + irq + softirq + steal) / 100;
+}
+
 /** A process and all its descendants (Next may run its server in a child process). */
 export function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
