@@ -156,7 +156,11 @@ describe("the playground ports of an applied module", () => {
     try {
       // before the user's greeting, one of the trickle's is on the topic: taken back already, or (without) next to pop
       const peekNext = async () => (await fetch(`${egress}/greetings`, { headers: { "x-statehouse-peek": "true" } })).text();
-      await waitFor(async () => (takeBack ? trickle.takenBack() > 0 : CAST.some((c) => (await peekNext()).endsWith(c))), 20_000, 50);
+      await waitFor(async () => {
+        if (takeBack) return trickle.takenBack() > 0;
+        const next = await peekNext();
+        return CAST.some((c) => next.endsWith(c));
+      }, 20_000, 50);
       expect((await greet(name)).status).toBe(200);
       await waitFor(async () => (await env.egressPayloads("playground")).some((r) => r.payload === `Welcome ${name}`), 20_000, 50);
       // the trickle goes on past the user's greeting, as while a user types the GET
