@@ -100,12 +100,12 @@ export function normalizeUrl(raw: string): string {
  * URL and token: each from the flag, else the environment, else the profile (--profile, or the default one), else
  * the default URL and no token. A profile's credentials are only sent to the profile's own server.
  */
-export function resolveConnection(g: Globals, config: ConfigFile): Connection {
+export function resolveConnection(g: Globals, config: ConfigFile, env: { url?: string; token?: string } = { url: envUrl, token: envToken }): Connection {
   const name = g.profile ?? config.default;
   const profile = name ? config.profiles[name] : undefined;
   if (g.profile && !profile) throw usageError(`no profile "${g.profile}" in ${configPath}; run statehouse login --profile ${g.profile}, or statehouse profiles`);
-  const url = normalizeUrl(g.url ?? envUrl ?? profile?.url ?? DEFAULT_URL);
-  const token = g.token ?? envToken;
+  const url = normalizeUrl(g.url ?? env.url ?? profile?.url ?? DEFAULT_URL);
+  const token = g.token ?? env.token;
   const base = { url, profile: profile ? name! : null };
   if (token) return { ...base, credentials: { kind: "token", token } };
   if (!profile) return { ...base, credentials: null };

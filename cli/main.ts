@@ -34,6 +34,7 @@ const program = new Command("statehouse")
   .exitOverride()
   .configureOutput({ outputError: (s, write) => (jsonMode ? undefined : write(s)) })
   .showHelpAfterError("(add --help for usage)")
+  .configureHelp({ showGlobalOptions: true })
   .addHelpText(
     "after",
     `

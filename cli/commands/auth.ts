@@ -59,7 +59,8 @@ async function credentialsFromPassword(url: string, user: string, password: stri
 async function login(cli: Cli, opts: { user?: string; password?: string }): Promise<void> {
   const { globals: g, config, out } = cli;
   const name = g.profile ?? DEFAULT_PROFILE;
-  const url = normalizeUrl(g.url ?? envUrl ?? config.profiles[name]?.url ?? DEFAULT_URL);
+  // a new profile starts from the default one's server: logging in as someone else there is the common case
+  const url = normalizeUrl(g.url ?? envUrl ?? (config.profiles[name] ?? (config.default ? config.profiles[config.default] : undefined))?.url ?? DEFAULT_URL);
   if (opts.user && g.token) throw usageError("give either --token or --user and --password, not both");
   if (!!opts.user !== !!opts.password) throw usageError("--user and --password go together");
   const token = g.token ?? envToken;

@@ -67,18 +67,19 @@ function parseSets(sets: string[], base64: string[]): Record<string, z.input<typ
 }
 
 interface PatchOptions {
-  set: string[];
-  setBase64: string[];
-  delete: string[];
+  set?: string[];
+  setBase64?: string[];
+  delete?: string[];
   expectedVersion?: number;
   reason?: string;
 }
 
 async function patch(cli: Cli, address: string, o: PatchOptions): Promise<void> {
   if (o.expectedVersion === undefined) throw usageError("--expected-version is required: the version you read (statehouse state get); a stale one is refused with exit 5");
-  const set = parseSets(o.set, o.setBase64);
-  if (Object.keys(set).length === 0 && o.delete.length === 0) throw usageError("give at least one --set name=json, --set-base64 name=b64 or --delete name");
-  const body: z.input<typeof PatchState> = { expectedVersion: o.expectedVersion, ...(Object.keys(set).length ? { set } : {}), ...(o.delete.length ? { delete: o.delete } : {}), reason: o.reason };
+  const set = parseSets(o.set ?? [], o.setBase64 ?? []);
+  const del = o.delete ?? [];
+  if (Object.keys(set).length === 0 && del.length === 0) throw usageError("give at least one --set name=json, --set-base64 name=b64 or --delete name");
+  const body: z.input<typeof PatchState> = { expectedVersion: o.expectedVersion, ...(Object.keys(set).length ? { set } : {}), ...(del.length ? { delete: del } : {}), reason: o.reason };
   const r = await cli.client.call(api.patchState, { params: parseAddress(address), json: body });
   cli.out.result(r, () => `Patched ${r.address}: version ${o.expectedVersion} → ${r.version}${r.audited ? "" : " (the audit record could not be written)"}.`);
 }
@@ -107,9 +108,9 @@ export function registerState(program: Command): void {
     .action(act(list));
   s.command("patch")
     .argument("<address>", "namespace/type/id")
-    .option("--set <name=json>", "set a state value from JSON (repeatable)", collect, [])
-    .option("--set-base64 <name=base64>", "set a state value's raw bytes (repeatable)", collect, [])
-    .option("--delete <name>", "delete a state value (repeatable)", collect, [])
+    .option("--set <name=json>", "set a state value from JSON (repeatable)", collect)
+    .option("--set-base64 <name=base64>", "set a state value's raw bytes (repeatable)", collect)
+    .option("--delete <name>", "delete a state value (repeatable)", collect)
     .option("--expected-version <n>", "the version you read; refused (exit 5) when the address moved on", intArg(0))
     .option("--reason <text>", "recorded in the audit log")
     .description("versioned write of registered state values (operator)")
