@@ -110,7 +110,7 @@ function citationProblems(file: string, text: string): string[] {
 
 describe("design citations", () => {
   it("every tracked source and markdown file cites the design as docs/DESIGN.md §N, and §N exists", () => {
-    const tracked = execFileSync("git", ["ls-files", "--", "*.ts", "*.tsx", "*.lua", "*.md", "*.mjs"], { cwd: ROOT, encoding: "utf8" })
+    const tracked = execFileSync("git", ["ls-files", "--", "*.ts", "*.tsx", "*.lua", "*.md", "*.mjs", "*.cjs", "*.prisma", "*.yml", "*.sh"], { cwd: ROOT, encoding: "utf8" })
       .split("\n")
       .filter((f) => f !== "" && existsSync(join(ROOT, f)));
     expect(tracked.length).toBeGreaterThan(100);
