@@ -42,7 +42,7 @@ const { DataPlane } = await import("../server/dispatch/data-plane");
 const { readCheckpointLag } = await import("../server/durability/lag");
 const { createTestContext } = await import("../tests/support/test-context");
 const { freePort, waitFor } = await import("../tests/support/processes");
-const { cpuMeter, cpuOfCommand, cpuOfPid, cpuOfTree, halt, launch, machineCpuSec, nextStartArgs, peakRssMiB, processTree, redisPidOf, rssMiB, tsx } = await import("./support/processes");
+const { commOf, cpuMeter, cpuOfCommand, cpuOfPid, cpuOfTree, halt, launch, machineCpuSec, nextStartArgs, peakRssMiB, processTree, redisPidOf, rssMiB, tsx } = await import("./support/processes");
 const { appliedProbe, putEach, quantiles } = await import("./support/applied");
 const { benchApp } = await import("./support/bench-app");
 type Child = import("./support/processes").Child;
@@ -111,7 +111,8 @@ try {
     ["postgres", () => cpuOfCommand("postgres")],
     ["bench", () => cpuOfPid(process.pid)],
   ];
-  results.processes = Object.fromEntries(INGRESS_PATHS.map((path) => [path, { pids: processTree(pidOf(ingress[path])).length }]));
+  // what each ingress is, in processes (the lean one runs under tsx, as `npm run ingress` does: esbuild serves it)
+  results.processes = Object.fromEntries(INGRESS_PATHS.map((path) => [path, processTree(pidOf(ingress[path])).map(commOf)]));
 
   /** Until the checkpointer has caught up (what the previous segment committed is in Postgres), then a breath. */
   const settle = async () => {

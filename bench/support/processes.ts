@@ -58,6 +58,8 @@ function procStat(pid: number | string): { comm: string; ppid: number; cpuSec: n
 }
 
 export const cpuOfPid = (pid: number) => procStat(pid)?.cpuSec ?? 0;
+/** A process's command name (/proc/<pid>/comm, at most 15 characters; a process may retitle itself). */
+export const commOf = (pid: number) => procStat(pid)?.comm ?? null;
 
 /** CPU seconds the whole machine has been busy (all cores: /proc/stat less idle and iowait): with the readings of
  * one's own processes, what everything else on a shared machine took meanwhile. */
