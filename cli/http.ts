@@ -119,7 +119,11 @@ export class ApiClient {
 
   /** A JSON route: the answer checked against the route's response schema. */
   async call<S extends RouteSpec>(spec: S, o: RequestOptions = {}): Promise<ResponseOf<S>> {
-    const res = await this.send(spec, o);
+    return this.decode(spec, await this.send(spec, o));
+  }
+
+  /** A 2xx answer's JSON, checked against the route's response schema. */
+  async decode<S extends RouteSpec>(spec: S, res: Response): Promise<ResponseOf<S>> {
     const schema = spec.response as z.ZodType;
     const r = schema.safeParse(await res.json().catch(() => undefined));
     if (!r.success)

@@ -6,6 +6,7 @@ import { configPath, DEFAULT_PROFILE, DEFAULT_URL, loadConfig, normalizeUrl, sav
 import { envToken, envUrl } from "../env";
 import { CliError, EXIT, usageError } from "../errors";
 import { ApiClient } from "../http";
+import { askSecret } from "../ask";
 import { act, type Cli } from "../context";
 import { table, when } from "../output";
 
@@ -36,7 +37,7 @@ interface Obtained {
 async function credentialsFromPassword(url: string, user: string, password: string, profile: string): Promise<Obtained> {
   const anonymous = new ApiClient({ url, credentials: null, profile: null });
   const res = await anonymous.send(api.login, { json: { username: user, password } });
-  const info = api.login.response.parse(await res.json());
+  const info = await anonymous.decode(api.login, res);
   const cookie = cookieOf(res, SESSION_COOKIE);
   if (!cookie) throw new CliError("the login answer set no session cookie", EXIT.failed, "bad-response");
   const session: Session = {
@@ -62,10 +63,10 @@ async function login(cli: Cli, opts: { user?: string; password?: string }): Prom
   // a new profile starts from the default one's server: logging in as someone else there is the common case
   const url = normalizeUrl(g.url ?? envUrl ?? (config.profiles[name] ?? (config.default ? config.profiles[config.default] : undefined))?.url ?? DEFAULT_URL);
   if (opts.user && g.token) throw usageError("give either --token or --user and --password, not both");
-  if (!!opts.user !== !!opts.password) throw usageError("--user and --password go together");
+  if (opts.password && !opts.user) throw usageError("--password goes with --user");
   const token = g.token ?? envToken;
   let got: Obtained;
-  if (opts.user) got = await credentialsFromPassword(url, opts.user, opts.password!, name);
+  if (opts.user) got = await credentialsFromPassword(url, opts.user, opts.password ?? (await askSecret(`Password for ${opts.user} on ${url}: `)), name);
   else if (token) got = { credentials: { kind: "token", token } };
   else throw usageError("give --token <token> (or STATEHOUSE_TOKEN), or --user <name> --password <password>");
 
@@ -140,7 +141,7 @@ export function registerAuth(program: Command): void {
     .command("login")
     .description("check credentials against the API and save them as a profile (--profile, default \"default\"), made the default")
     .option("--user <name>", "log in as a console user; an API token is created and kept (never the password)")
-    .option("--password <password>", "the user's password")
+    .option("--password <password>", "the user's password (default: asked at the terminal, or the first line of stdin when piped)")
     .action(act(login));
   program.command("logout").description("remove a profile (--profile, or the default), revoking the API token login created").action(act(logout));
   const profiles = program.command("profiles").description(`saved profiles (${configPath})`);

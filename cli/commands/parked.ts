@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { api } from "../../server/contracts/api";
 import { intArg, parseAddress } from "../args";
-import { confirmByTyping } from "../confirm";
+import { confirmByTyping } from "../ask";
 import { act, type Cli } from "../context";
 import { preview, table, when } from "../output";
 

@@ -3,7 +3,7 @@ import { formatBytes, formatDuration } from "../../app/lib/format";
 import { api } from "../../server/contracts/api";
 import { intArg } from "../args";
 import { act, type Cli } from "../context";
-import { confirmByTyping } from "../confirm";
+import { confirmByTyping } from "../ask";
 import { table, when } from "../output";
 import { waitForJob, waitForSavepoint } from "../wait";
 import { registerSavepointTransfer } from "./savepoint-transfer";
