@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline/promises";
+import { Writable } from "node:stream";
 import { CliError, EXIT, usageError } from "./errors";
 import { readInput } from "./input";
 
@@ -26,10 +27,17 @@ export async function confirmByTyping(what: string, expected: string): Promise<v
 export async function askSecret(question: string): Promise<string> {
   if (!process.stdin.isTTY) return (await readInput("-")).toString("utf8").split(/\r?\n/)[0];
   if (!process.stderr.isTTY) throw usageError("no terminal to ask the password at: pipe it on stdin or give --password");
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  // readline in terminal mode turns the terminal's echo off and echoes itself, to this output: muted for the answer
+  let muted = false;
+  const output = new Writable({
+    write(chunk, _enc, done) {
+      if (!muted) process.stderr.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
   process.stderr.write(question);
-  // readline echoes what is typed through this method: muted for the answer (the prompt is already written)
-  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => undefined;
+  muted = true;
   try {
     return await rl.question("");
   } finally {
