@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { formatBytes, formatDuration } from "../../app/lib/format";
+import { formatBytes, formatDuration, plural } from "../../app/lib/format";
 import type { Diff, Savepoint } from "../../server/contracts/savepoints";
 import { fields, preview, when } from "../output";
 
@@ -11,7 +11,7 @@ export function renderSavepoint(s: z.infer<typeof Savepoint>): string {
     ["status", s.status + (s.error ? `: ${s.error}` : "")],
     ["taken", `${when(s.createdAt)} by ${s.createdBy} (${s.origin})`],
     ["duration", formatDuration(s.durationMs)],
-    ["content", `${s.addresses} addresses, ${s.values} values, ${formatBytes(s.bytes)}, ${s.messages} in-flight messages, ${s.timers} timers`],
+    ["content", `${plural(s.addresses, "address", "addresses")}, ${plural(s.values, "value")}, ${formatBytes(s.bytes)}, ${plural(s.messages, "in-flight message")}, ${plural(s.timers, "timer")}`],
   ]);
 }
 

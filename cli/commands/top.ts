@@ -55,7 +55,8 @@ export function sampleOf(report: MetricsReport, prev: MetricsReport | null): Sam
   };
 }
 
-const rate = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+// a trickle (one message a minute) still shows: two decimals below 1/s
+const rate = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 || n === 0 ? n.toFixed(1) : n.toFixed(2));
 const ms = (n: number | null) => (n === null ? "—" : formatLatency(n));
 
 export function renderSample(s: Sample, url: string): string {
