@@ -2,7 +2,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { Role } from "../server/contracts/common";
-import { configPath, envToken, envUrl } from "./env";
+import { configPath, envIngressUrl, envToken, envUrl } from "./env";
 import { CliError, EXIT, usageError } from "./errors";
 
 export const DEFAULT_URL = "http://127.0.0.1:3000";
@@ -14,6 +14,8 @@ export type Session = z.infer<typeof Session>;
 
 const Profile = z.object({
   url: z.string(),
+  /** The lean ingress (`npm run ingress`, :8080) that `send` uses instead of url, with the same token. */
+  ingressUrl: z.string().optional(),
   token: z.string().optional(),
   /** The API token `login --user` created, revoked again by `logout`. */
   tokenId: z.string().optional(),
@@ -69,6 +71,8 @@ export type Credentials = { kind: "token"; token: string } | { kind: "session"; 
 
 export interface Connection {
   url: string;
+  /** Where `send` posts (the lean ingress), when not to url: STATEHOUSE_INGRESS_URL, else the profile's. */
+  ingressUrl?: string;
   credentials: Credentials;
   /** The profile the connection came from, if any. */
   profile: string | null;
@@ -100,13 +104,20 @@ export function normalizeUrl(raw: string): string {
  * URL and token: each from the flag, else the environment, else the profile (--profile, or the default one), else
  * the default URL and no token. A profile's credentials are only sent to the profile's own server.
  */
-export function resolveConnection(g: Globals, config: ConfigFile, env: { url?: string; token?: string } = { url: envUrl, token: envToken }): Connection {
+export function resolveConnection(
+  g: Globals,
+  config: ConfigFile,
+  env: { url?: string; token?: string; ingressUrl?: string } = { url: envUrl, token: envToken, ingressUrl: envIngressUrl },
+): Connection {
   const name = g.profile ?? config.default;
   const profile = name ? config.profiles[name] : undefined;
   if (g.profile && !profile) throw usageError(`no profile "${g.profile}" in ${configPath}; run statehouse login --profile ${g.profile}, or statehouse profiles`);
   const url = normalizeUrl(g.url ?? env.url ?? profile?.url ?? DEFAULT_URL);
   const token = g.token ?? env.token;
-  const base = { url, profile: profile ? name! : null };
+  // the profile's ingress goes with the profile's server only, like its token
+  const profileIngress = profile?.ingressUrl && sameServer(url, profile.url) ? profile.ingressUrl : undefined;
+  const ingress = env.ingressUrl ?? profileIngress;
+  const base = { url, profile: profile ? name! : null, ...(ingress ? { ingressUrl: normalizeUrl(ingress) } : {}) };
   if (token) return { ...base, credentials: { kind: "token", token } };
   if (!profile) return { ...base, credentials: null };
   if (!sameServer(url, profile.url)) return { ...base, credentials: null, withheld: `profile "${name}" is for ${profile.url}` };

@@ -8,6 +8,8 @@ const Env = z.object({
   STATEHOUSE_URL: z.string().optional(),
   /** Bearer token (beats the profile's, loses to --token). */
   STATEHOUSE_TOKEN: z.string().optional(),
+  /** The lean ingress `send` posts to, e.g. http://127.0.0.1:8080 (beats the profile's, loses to send --ingress-url). */
+  STATEHOUSE_INGRESS_URL: z.string().optional(),
   /** The profiles file; the default is $XDG_CONFIG_HOME/statehouse/config.json or ~/.config/statehouse/config.json. */
   STATEHOUSE_CONFIG: z.string().optional(),
   XDG_CONFIG_HOME: z.string().optional(),
@@ -18,4 +20,5 @@ const env = Env.parse(set);
 
 export const envUrl = env.STATEHOUSE_URL;
 export const envToken = env.STATEHOUSE_TOKEN;
+export const envIngressUrl = env.STATEHOUSE_INGRESS_URL;
 export const configPath = env.STATEHOUSE_CONFIG ?? join(env.XDG_CONFIG_HOME ?? join(homedir(), ".config"), "statehouse", "config.json");

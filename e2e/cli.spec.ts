@@ -289,3 +289,46 @@ test("exit codes: bad token 3, unknown address 4, connection refused 6, usage 2;
   }
   expect((await cli(["--help"])).stdout).toContain("5  conflict (409)");
 });
+
+test("login --ingress-url: send goes to the lean ingress from then on (STATEHOUSE_INGRESS_URL beats it); an ingress that does not answer fails login with 6", async () => {
+  const port = await closedPort();
+  const ingressUrl = `http://127.0.0.1:${port}`;
+  const login = ["login", "--url", baseURL, "--token", ADMIN_TOKEN, "--profile", "lean", "--ingress-url", ingressUrl];
+  const down = await cli(login);
+  expect(down.code).toBe(6);
+  expect(down.stderr).toContain(`the ingress at ${ingressUrl} does not answer`);
+
+  // the lean ingress process, as `npm run ingress` runs it, on the e2e servers' database and key prefix
+  const ingress = spawn(process.execPath, ["--import", "tsx", "worker/ingress.ts"], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: {
+      ...process.env,
+      STATEHOUSE_REDIS_PREFIX: process.env.STATEHOUSE_REDIS_PREFIX || "e2e",
+      STATEHOUSE_ADMIN_USER: ADMIN.username,
+      STATEHOUSE_ADMIN_PASSWORD: ADMIN.password,
+      STATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
+      INGRESS_PORT: String(port),
+    },
+    stdio: "ignore",
+  });
+  const stopped = new Promise((ok) => ingress.on("close", ok));
+  const id = `${bob}-lean`;
+  const sendAs = (extra: string[] = [], env: Record<string, string> = {}) =>
+    cli(["send", `example/person/${id}`, JSON.stringify({ name: id }), "--type", "example/GreetRequest", "--profile", "lean", ...extra], { env });
+  try {
+    await expect.poll(async () => (await fetch(`${ingressUrl}/healthz`).catch(() => null))?.status ?? 0, { timeout: 30_000 }).toBe(200);
+    const saved = await cli([...login, "--json"]);
+    expect(json<{ ingressUrl: string }>(saved).ingressUrl).toBe(ingressUrl);
+    const sent = await sendAs();
+    expect(sent.code, sent.stderr).toBe(0);
+    await expect.poll(() => visits(id), { timeout: 20_000 }).toBe(1);
+  } finally {
+    ingress.kill("SIGTERM");
+    await stopped;
+  }
+  // with the ingress gone the profile's send fails: it really went there; the flag and the environment beat the profile
+  expect((await sendAs()).code).toBe(6);
+  expect((await sendAs(["--ingress-url", baseURL])).code).toBe(0);
+  expect((await sendAs([], { STATEHOUSE_INGRESS_URL: baseURL })).code).toBe(0);
+  await expect.poll(() => visits(id), { timeout: 20_000 }).toBe(3);
+});

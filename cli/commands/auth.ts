@@ -57,7 +57,7 @@ async function credentialsFromPassword(url: string, user: string, password: stri
   }
 }
 
-async function login(cli: Cli, opts: { user?: string; password?: string }): Promise<void> {
+async function login(cli: Cli, opts: { user?: string; password?: string; ingressUrl?: string }): Promise<void> {
   const { globals: g, config, out } = cli;
   const name = g.profile ?? DEFAULT_PROFILE;
   // a new profile starts from the default one's server: logging in as someone else there is the common case
@@ -74,9 +74,11 @@ async function login(cli: Cli, opts: { user?: string; password?: string }): Prom
   const who = (await new ApiClient({ url, credentials: got.credentials, profile: null }).call(api.session)).user;
   const user = got.user ?? who.name;
   const c = got.credentials!;
+  const ingressUrl = opts.ingressUrl ? await checkIngress(normalizeUrl(opts.ingressUrl)) : undefined;
   const fresh = await loadConfig();
   fresh.profiles[name] = {
     url,
+    ...(ingressUrl ? { ingressUrl } : {}),
     ...(c.kind === "token" ? { token: c.token } : { session: c.session }),
     ...(got.tokenId ? { tokenId: got.tokenId } : {}),
     user,
@@ -86,8 +88,18 @@ async function login(cli: Cli, opts: { user?: string; password?: string }): Prom
   fresh.default = name;
   await saveConfig(fresh);
   if (got.note) out.note(got.note);
-  const view = { profile: name, url, user, role: who.role, credentials: c.kind, tokenCreated: !!got.tokenId, configPath, default: true };
-  out.result(view, () => `Logged in to ${url} as ${user} (${who.role}); profile "${name}" saved in ${configPath} and made the default.`);
+  const view = { profile: name, url, ...(ingressUrl ? { ingressUrl } : {}), user, role: who.role, credentials: c.kind, tokenCreated: !!got.tokenId, configPath, default: true };
+  out.result(view, () => `Logged in to ${url} as ${user} (${who.role})${ingressUrl ? `; send goes to ${ingressUrl}` : ""}; profile "${name}" saved in ${configPath} and made the default.`);
+}
+
+/** The lean ingress answers GET /healthz; a profile pointing at nothing would fail every later send. */
+async function checkIngress(url: string): Promise<string> {
+  const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) }).catch((e: Error) => {
+    throw new CliError(`the ingress at ${url} does not answer (${e.cause instanceof Error ? e.cause.message : e.message}); is npm run ingress running?`, EXIT.unavailable, "unreachable");
+  });
+  await res.arrayBuffer();
+  if (!res.ok) throw new CliError(`${url}/healthz answered ${res.status}: that is not a Statehouse ingress`, EXIT.failed, "not-an-ingress");
+  return url;
 }
 
 async function logout(cli: Cli): Promise<void> {
@@ -142,6 +154,7 @@ export function registerAuth(program: Command): void {
     .description("check credentials against the API and save them as a profile (--profile, default \"default\"), made the default")
     .option("--user <name>", "log in as a console user; an API token is created and kept (never the password)")
     .option("--password <password>", "the user's password (default: asked at the terminal, or the first line of stdin when piped)")
+    .option("--ingress-url <url>", "the lean ingress (npm run ingress, usually :8080) that send uses from now on, with the same token")
     .action(act(login));
   program.command("logout").description("remove a profile (--profile, or the default), revoking the API token login created").action(act(logout));
   const profiles = program.command("profiles").description(`saved profiles (${configPath})`);

@@ -38,7 +38,7 @@ async function sendOne(cli: Cli, target: string, value: string | undefined, o: S
 }
 
 async function send(cli: Cli, target: string | undefined, value: string | undefined, o: SendOptions): Promise<void> {
-  const baseUrl = o.ingressUrl ? normalizeUrl(o.ingressUrl) : undefined;
+  const baseUrl = o.ingressUrl ? normalizeUrl(o.ingressUrl) : cli.client.conn.ingressUrl;
   if (o.ndjson !== undefined) {
     if (target !== undefined || o.type || o.file || o.idempotencyKey) throw usageError("--ndjson takes every message from the file: no target, value, --type, --file or --idempotency-key");
     return sendNdjson(cli, o.ndjson, { chunk: o.chunk, baseUrl });
@@ -57,7 +57,7 @@ export function registerSend(program: Command): void {
     .option("--idempotency-key <key>", "a retry with the same key is accepted once")
     .option("--ndjson <file>", "send many messages from NDJSON (- for stdin), one {target, typename, value|base64, idempotencyKey?} per line")
     .option("--chunk <lines>", "NDJSON lines per request", intArg(1), 500)
-    .option("--ingress-url <url>", "send to the lean ingress (usually :8080) instead of --url; same paths and token")
+    .option("--ingress-url <url>", "send to the lean ingress (usually :8080) instead of --url; same paths and token (default: $STATEHOUSE_INGRESS_URL, else the profile's, from login --ingress-url)")
     .description("send one message to an address, or many from an NDJSON file (operator)")
     .action(act((cli, target: string | undefined, value: string | undefined, o: SendOptions) => send(cli, target, value, o)));
 }

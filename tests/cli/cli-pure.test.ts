@@ -30,6 +30,13 @@ describe("resolveConnection: flag > environment > profile > default, per field",
   it("falls back to the default URL and no credentials", () => {
     expect(resolveConnection({}, { default: null, profiles: {} }, {})).toEqual({ url: DEFAULT_URL, credentials: null, profile: null });
   });
+  it("send's lean ingress: the environment's, else the profile's — and the profile's only with the profile's server", () => {
+    const withIngress: ConfigFile = { default: "main", profiles: { main: { ...profile("http://prod:3000", "t"), ingressUrl: "http://prod:8080/" } } };
+    expect(resolveConnection({}, withIngress, {}).ingressUrl).toBe("http://prod:8080");
+    expect(resolveConnection({}, withIngress, { ingressUrl: "http://lean:8080" }).ingressUrl).toBe("http://lean:8080");
+    expect(resolveConnection({ url: "http://elsewhere:3000" }, withIngress, {}).ingressUrl).toBeUndefined();
+    expect(resolveConnection({}, config, {}).ingressUrl).toBeUndefined();
+  });
   it("refuses a URL that is not http(s)", () => {
     expect(() => resolveConnection({ url: "ftp://x" }, config, {})).toThrow(CliError);
   });
