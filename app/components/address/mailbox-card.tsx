@@ -39,6 +39,9 @@ export function StatusBadge({ status }: { status: AddressStatus }) {
 export function MailboxCard({ address, state, app, canOperate }: { address: AddressRef; state: AddressState; app: string | null; canOperate: boolean }) {
   const head = state.mailbox.head;
   const now = Date.parse(state.readAt);
+  // Here, not in the parked panel: a resumed or skipped address stops being parked (the panel goes) and may park
+  // again at once (a new panel), and what was done must stay on screen through both.
+  const unpark = useUnpark(address);
   return (
     <section className="card" aria-labelledby="mailbox-heading">
       <div className="card-header">
@@ -47,8 +50,13 @@ export function MailboxCard({ address, state, app, canOperate }: { address: Addr
           {plural(state.mailbox.length, "message")} queued
         </span>
       </div>
+      {unpark.isSuccess ? (
+        <p role="status" className="alert alert-success">
+          {unpark.data.mode === "resume" ? "Resumed: the head message is retried." : "Skipped the head message; the rest is retried."}
+        </p>
+      ) : null}
       {state.parked ? (
-        <ParkedPanel address={address} state={state} canOperate={canOperate} />
+        <ParkedPanel state={state} canOperate={canOperate} unpark={unpark} />
       ) : state.leased ? (
         <p className="alert alert-info">
           In flight: a worker is calling the function with the head of the mailbox
@@ -126,9 +134,8 @@ export function Caller({ caller }: { caller: string | null }) {
   );
 }
 
-function ParkedPanel({ address, state, canOperate }: { address: AddressRef; state: AddressState; canOperate: boolean }) {
+function ParkedPanel({ state, canOperate, unpark }: { state: AddressState; canOperate: boolean; unpark: ReturnType<typeof useUnpark> }) {
   const uid = useId();
-  const unpark = useUnpark(address);
   const [skipping, setSkipping] = useState(false);
   const [confirm, setConfirm] = useState("");
   const p = state.parked!;
@@ -142,11 +149,6 @@ function ParkedPanel({ address, state, canOperate }: { address: AddressRef; stat
       {canOperate ? (
         <>
           <ErrorAlert error={unpark.error} prefix="Not done" />
-          {unpark.isSuccess ? (
-            <p role="status" className="alert alert-success">
-              {unpark.data.mode === "resume" ? "Resumed: the head message is retried." : "Skipped the head message; the rest is retried."}
-            </p>
-          ) : null}
           {skipping ? (
             <div className="form-grid">
               <div className="field">

@@ -54,9 +54,12 @@ export function ConsoleShell({ children }: { children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
   const menuButton = useRef<HTMLButtonElement>(null);
 
+  // A session that ended elsewhere (expired, revoked) sends the user to sign in and back here; a sign-out from this
+  // page navigates by itself, and a second navigation would race it.
+  const signingOut = logout.isPending || logout.isSuccess;
   useEffect(() => {
-    if (signedOut) router.replace(`/login?next=${encodeURIComponent(pathname)}`);
-  }, [signedOut, pathname, router]);
+    if (signedOut && !signingOut) router.replace(`/login?next=${encodeURIComponent(pathname)}`);
+  }, [signedOut, signingOut, pathname, router]);
 
   function signOut() {
     logout.mutate(undefined, { onSettled: () => router.replace("/login") });
