@@ -75,6 +75,7 @@ step "summary"
 node scripts/test-summary.mjs .ci-results/vitest.json .ci-results/playwright.json .ci-results/demo.json || status=1
 # The e2e servers' data plane lives under this run's prefix (every vitest file removes its own): leave no keys behind.
 for p in "${STATEHOUSE_REDIS_PREFIX}" "${STATEHOUSE_REDIS_PREFIX}-demo"; do
-  redis-cli -u "$REDIS_URL" --scan --pattern "${p}:*" | xargs -r -n 1000 redis-cli -u "$REDIS_URL" del >/dev/null || true
+  # one key per line; names may hold spaces, so split on newlines only
+  redis-cli -u "$REDIS_URL" --scan --pattern "${p}:*" | tr '\n' '\0' | xargs -0 -r -n 1000 redis-cli -u "$REDIS_URL" del >/dev/null || true
 done
 exit $status

@@ -54,9 +54,10 @@ export interface NextRecord {
 
 /**
  * The pops' cursor hash of an egress stream. The stream's whole key is the cursor's hash tag, so on a Redis Cluster
- * both keys of the script hash to the stream's slot (the stream key itself holds no braces: names cannot).
+ * both keys of the script hash to the stream's slot (the stream key itself holds no braces: names cannot); and the
+ * cursor's key starts with the stream's, so it stays under the deployment's key prefix like every other key.
  */
-export const popCursorKey = (stream: string): string => `{${stream}}:pop`;
+export const popCursorKey = (stream: string): string => `${stream}:{${stream}}:pop`;
 
 async function runPop(redis: Redis, stream: string, topic: string, mode: string): Promise<NextRecord | null> {
   if (!defined.has(redis)) {

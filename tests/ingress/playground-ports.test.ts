@@ -233,5 +233,6 @@ describe("the pop cursor's key", () => {
     const stream = planeOf(env.ctx).keys.egress("playground", "io.statefun.playground/egress");
     expect(keySlot(popCursorKey(stream))).toBe(keySlot(stream));
     expect(keySlot(`${stream}:pop`)).not.toBe(keySlot(stream)); // the key it had before
+    expect(popCursorKey(stream).startsWith(`${env.ctx.keys.prefix}:`)).toBe(true); // cleaned up with the prefix's keys
   });
 });
