@@ -46,7 +46,9 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `node node_modules/next/dist/bin/next start -p ${port} -H 127.0.0.1`,
+      // Idle keep-alive sockets outlive the clients' pauses: with Node's 5 s default, a request reusing a socket as the
+      // server closed it failed with "socket hang up" (ECONNRESET; journey-d once, polling after a step of ~5 s).
+      command: `node node_modules/next/dist/bin/next start -p ${port} -H 127.0.0.1 --keepAliveTimeout 65000`,
       // The login page renders without Postgres or Redis answering, so readiness does not hide their errors.
       url: `${baseURL}/login`,
       env,
