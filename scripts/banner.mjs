@@ -14,11 +14,13 @@ import { parseArgs } from "node:util";
 /**
  * @param {{ host: string, webPort: number|string, ingressPort: number|string, playgroundIngress: number|string,
  *   playgroundEgress: number|string, user: string, password: string, token: string, cli: string, cliIngress?: string,
- *   color?: boolean }} o  cliIngress: the fast ingress as the CLI reaches it (default: http://host:ingressPort)
+ *   playgroundToken?: boolean, color?: boolean }} o  cliIngress: the fast ingress as the CLI reaches it (default:
+ *   http://host:ingressPort); playgroundToken: PLAYGROUND_TOKEN is set, so the playground ports want it
  */
 export function banner(o) {
   const c = (code, s) => (o.color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const web = `http://${o.host}:${o.webPort}`;
+  const pgAuth = o.playgroundToken ? `-H "Authorization: Bearer $PLAYGROUND_TOKEN" ` : "";
   const lines = [
     "",
     c("1;32", "Statehouse is up."),
@@ -27,12 +29,12 @@ export function banner(o) {
     `  login      ${o.user} / ${o.password}`,
     `  API token  ${o.token}`,
     `  ingress    http://${o.host}:${o.ingressPort}/api/v1/ingress/{namespace}/{type}/{id}   (fast path, Bearer token)`,
-    `  playground ingress :${o.playgroundIngress}, egress :${o.playgroundEgress}   (no credentials, this machine only)`,
+    `  playground ingress :${o.playgroundIngress}, egress :${o.playgroundEgress}   ${o.playgroundToken ? "(Bearer $PLAYGROUND_TOKEN)" : "(no credentials, this machine only)"}`,
     "",
     c("2", "  # 1. send a greeting, as in the StateFun playground"),
-    `  curl -X PUT -H "Content-Type: application/vnd.example/GreetRequest" -d '{"name": "Bob"}' ${o.host}:${o.playgroundIngress}/example/person/Bob`,
+    `  curl -X PUT ${pgAuth}-H "Content-Type: application/vnd.example/GreetRequest" -d '{"name": "Bob"}' ${o.host}:${o.playgroundIngress}/example/person/Bob`,
     c("2", "  # 2. read it from the playground egress"),
-    `  curl -X GET ${o.host}:${o.playgroundEgress}/greetings`,
+    `  curl -X GET ${pgAuth}${o.host}:${o.playgroundEgress}/greetings`,
     c("2", "  # 3. the same with the CLI: sign in once, send through the fast ingress, read the egress"),
     `  ${o.cli} login --url ${web} --token ${o.token} --ingress-url ${o.cliIngress ?? `http://${o.host}:${o.ingressPort}`}`,
     `  ${o.cli} send example/person/Bob --type example/GreetRequest '{"name": "Bob"}' && ${o.cli} egress tail io.statefun.playground/egress --topic greetings`,
@@ -71,6 +73,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
       ...shownCredentials(e),
       cli: values.cli,
       cliIngress: values["cli-ingress"],
+      playgroundToken: !!e.PLAYGROUND_TOKEN,
       color: !!process.stdout.isTTY && !e.NO_COLOR,
     }),
   );

@@ -401,7 +401,7 @@ async function main() {
   console.log(
     banner({
       host: "localhost", webPort, ingressPort, playgroundIngress: PLAYGROUND.ingress, playgroundEgress: PLAYGROUND.egress,
-      user: env.STATEHOUSE_ADMIN_USER, ...shownCredentials(env), cli: "npx statehouse", color,
+      user: env.STATEHOUSE_ADMIN_USER, ...shownCredentials(env), cli: "npx statehouse", playgroundToken: !!env.PLAYGROUND_TOKEN, color,
     }),
   );
   step(`console up in ${seconds()} s`);
@@ -416,9 +416,10 @@ async function main() {
 /** --check: the StateFun playground's two README commands, as a user types them (with a name of its own). */
 async function playgroundHabit() {
   const name = `check-${process.pid}`;
+  const auth = env.PLAYGROUND_TOKEN ? { authorization: `Bearer ${env.PLAYGROUND_TOKEN}` } : {};
   const put = await fetch(`http://127.0.0.1:${PLAYGROUND.ingress}/example/person/${name}`, {
     method: "PUT",
-    headers: { "content-type": "application/vnd.example/GreetRequest" },
+    headers: { "content-type": "application/vnd.example/GreetRequest", ...auth },
     body: JSON.stringify({ name }),
   }).catch((e) => ({ status: 0, text: async () => e.message }));
   if (put.status !== 200) {
@@ -427,7 +428,7 @@ async function playgroundHabit() {
   }
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline && !stopping) {
-    const got = await fetch(`http://127.0.0.1:${PLAYGROUND.egress}/greetings`).catch(() => null);
+    const got = await fetch(`http://127.0.0.1:${PLAYGROUND.egress}/greetings`, { headers: auth }).catch(() => null);
     const text = got ? await got.text() : "";
     if (got?.status === 200) {
       if (text !== `Welcome ${name}`) {
