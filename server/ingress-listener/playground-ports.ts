@@ -1,4 +1,3 @@
-import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Ctx } from "../context";
 import { AppError } from "../errors";
@@ -7,6 +6,7 @@ import { planeOf } from "../dispatch/plane";
 import { peekEgressRecord, playgroundPayload, popEgressRecord, popEgressRecordIf } from "../egress/pop-playground";
 import { PLAYGROUND_EGRESS, PLAYGROUND_EGRESS_ID, PLAYGROUND_INGRESS } from "../registry/module/kinds";
 import type { HeaderSource } from "../auth/authenticate";
+import { constantTimeEqual } from "../auth/secrets";
 import { answerError, decode, headerSource, readBody, send } from "./listener";
 
 /**
@@ -72,9 +72,7 @@ function checkToken(ctx: Ctx, req: IncomingMessage): void {
   const want = ctx.env.PLAYGROUND_TOKEN;
   if (want === undefined) return;
   const got = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
-  const a = Buffer.from(got);
-  const b = Buffer.from(want);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new AppError("unauthenticated", "this playground port requires Authorization: Bearer <PLAYGROUND_TOKEN>");
+  if (!constantTimeEqual(got, want)) throw new AppError("unauthenticated", "this playground port requires Authorization: Bearer <PLAYGROUND_TOKEN>");
 }
 
 async function serveIngress(ctx: Ctx, req: IncomingMessage, res: ServerResponse): Promise<void> {
