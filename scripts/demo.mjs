@@ -19,7 +19,7 @@ import net from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { banner, shownCredentials } from "./banner.mjs";
+import { banner, DEMO_PASSWORD, DEMO_TOKEN, shownCredentials } from "./banner.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -49,8 +49,8 @@ const DEMO_DEFAULTS = {
   DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/statehouse",
   REDIS_URL: "redis://127.0.0.1:6379",
   STATEHOUSE_ADMIN_USER: "admin",
-  STATEHOUSE_ADMIN_PASSWORD: "statehouse-demo",
-  STATEHOUSE_ADMIN_TOKEN: "statehouse-demo-admin-token",
+  STATEHOUSE_ADMIN_PASSWORD: DEMO_PASSWORD,
+  STATEHOUSE_ADMIN_TOKEN: DEMO_TOKEN,
   STATEHOUSE_DEMO_FUNCTIONS_URL: "http://127.0.0.1:8000/statefun",
   PORT: "3000",
 };
